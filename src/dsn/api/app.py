@@ -1,0 +1,76 @@
+"""The FastAPI application: FHIR routes under ``/fhir``, one module per interaction."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+import dsn
+from dsn.api import errors
+from dsn.api.interactions import (
+    capabilities,
+    create,
+    delete,
+    history,
+    patch,
+    read,
+    search,
+    transaction,
+    update,
+    vread,
+)
+from dsn.api.middleware import RequestContextMiddleware
+from dsn.api.operations import validate
+from dsn.config import Settings, get_settings
+from dsn.logging import configure as configure_logging
+from dsn.service.records import RecordService
+from dsn.store.engine import make_engine
+from dsn.store.migrate import upgrade
+from dsn.store.session import Store
+
+FHIR_PREFIX = "/fhir"
+
+
+def fhir_router() -> APIRouter:
+    """Routes in precedence order: literal segments (_history, _search, $op) before ids."""
+    router = APIRouter()
+    for module in (
+        capabilities,
+        transaction,
+        validate,
+        history,
+        vread,
+        search,
+        create,
+        read,
+        update,
+        patch,
+        delete,
+    ):
+        router.include_router(module.router)
+    return router
+
+
+def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    engine = make_engine(settings.resolved_database_url(), pool_size=settings.pool_size)
+    if migrate:
+        upgrade(engine)
+    app = FastAPI(
+        title="DSN — Dossier santé numérique",
+        version=dsn.__version__,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.service = RecordService(Store(engine), settings)
+    app.add_middleware(RequestContextMiddleware)
+    errors.install(app)
+    app.include_router(fhir_router(), prefix=FHIR_PREFIX)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,98 @@
+"""capabilities: ``GET [base]/metadata``, a CapabilityStatement built from what is wired.
+
+It is generated from the same registry and route table the server uses, so it cannot
+claim a parameter or interaction that does not work.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from starlette.responses import Response
+
+import dsn
+from dsn.api.dependencies import Fhir, fhir
+from dsn.api.responses import fhir_json
+from dsn.fhir.definitions import resource_types
+from dsn.store.search.conditions import TABLE_BY_TYPE
+
+router = APIRouter()
+
+INTERACTIONS = [
+    "read",
+    "vread",
+    "update",
+    "patch",
+    "delete",
+    "history-instance",
+    "history-type",
+    "create",
+    "search-type",
+]
+SUPPORTED_SEARCH_TYPES = {*TABLE_BY_TYPE, "composite"}
+
+
+@router.get("/metadata")
+def metadata(f: Fhir = Depends(fhir)) -> Response:
+    return fhir_json(capability_statement(f.base_url, f.service.registry))
+
+
+@lru_cache(maxsize=4)
+def _cached(base_url: str, registry: Any) -> dict[str, Any]:
+    resources = []
+    for res_type in sorted(resource_types()):
+        params = registry.parameters_for(res_type)
+        resources.append(
+            {
+                "type": res_type,
+                "interaction": [{"code": code} for code in INTERACTIONS],
+                "versioning": "versioned-update",
+                "readHistory": True,
+                "updateCreate": True,
+                "conditionalCreate": True,
+                "conditionalRead": "not-supported",
+                "conditionalUpdate": True,
+                "conditionalDelete": "single",
+                "referencePolicy": ["literal", "logical"],
+                "searchInclude": ["*"],
+                "searchRevInclude": ["*"],
+                "searchParam": [
+                    {"name": code, "definition": param.url, "type": param.type}
+                    for code, param in sorted(params.items())
+                    if param.type in SUPPORTED_SEARCH_TYPES
+                ],
+                "operation": [
+                    {"name": "validate", "definition": "http://hl7.org/fhir/OperationDefinition/Resource-validate"}
+                ],
+            }
+        )
+    return {
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": "2026-11-28",
+        "publisher": "DSN",
+        "kind": "instance",
+        "software": {"name": "DSN", "version": dsn.__version__},
+        "implementation": {"description": "DSN provincial digital health record", "url": base_url},
+        "fhirVersion": "4.0.1",
+        "format": ["application/fhir+json", "json"],
+        "patchFormat": ["application/json-patch+json"],
+        "rest": [
+            {
+                "mode": "server",
+                "resource": resources,
+                "interaction": [
+                    {"code": "transaction"},
+                    {"code": "batch"},
+                    {"code": "history-system"},
+                    {"code": "search-system"},
+                ],
+            }
+        ],
+    }
+
+
+def capability_statement(base_url: str, registry: Any) -> dict[str, Any]:
+    return _cached(base_url, registry)

@@ -1,0 +1,109 @@
+"""The ``dsn`` command: run the server, manage the database, load data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from dsn.config import get_settings
+
+app = typer.Typer(help="DSN — Dossier santé numérique (FHIR R4 health record server).", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _prepare_data_dir() -> None:
+    """Create the data folder and key material the first time the server starts."""
+    from dsn.security.keys import ensure_keys
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_keys(settings.data_dir)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option(None, help="Interface to listen on (default DSN_HOST or 127.0.0.1)."),
+    port: int = typer.Option(None, help="Port (default DSN_PORT or 8080)."),
+) -> None:
+    """Start the FHIR server (migrates the database first)."""
+    import uvicorn
+
+    from dsn.api.app import create_app
+
+    settings = get_settings()
+    _prepare_data_dir()
+    application = create_app(settings)
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+    database = _safe_url(settings.resolved_database_url())
+    typer.echo(f"DSN FHIR endpoint: http://{bind_host}:{bind_port}/fhir  (database: {database})")
+    uvicorn.run(application, host=bind_host, port=bind_port, log_level="warning", access_log=False)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head")) -> None:
+    """Create or upgrade the schema to REVISION (default: newest)."""
+    from dsn.store.engine import make_engine
+    from dsn.store.migrate import current_revision, upgrade
+
+    settings = get_settings()
+    _prepare_data_dir()
+    engine = make_engine(settings.resolved_database_url())
+    upgrade(engine, revision)
+    typer.echo(f"schema at revision {current_revision(engine)}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the schema revision of the configured database."""
+    from dsn.store.engine import make_engine
+    from dsn.store.migrate import current_revision
+
+    engine = make_engine(get_settings().resolved_database_url())
+    typer.echo(current_revision(engine) or "empty")
+
+
+@app.command()
+def load(paths: list[Path] = typer.Argument(..., help="Bundle JSON files (transaction or batch).")) -> None:
+    """Load FHIR Bundles through the same pipeline as the REST API (validation included)."""
+    import orjson
+
+    from dsn.service.bundles import process_bundle
+    from dsn.service.context import system_context
+    from dsn.service.errors import FhirError
+    from dsn.service.records import RecordService
+    from dsn.store.engine import make_engine
+    from dsn.store.migrate import upgrade
+    from dsn.store.session import Store
+
+    settings = get_settings()
+    _prepare_data_dir()
+    engine = make_engine(settings.resolved_database_url())
+    upgrade(engine)
+    service = RecordService(Store(engine), settings)
+    failed = 0
+    for path in paths:
+        try:
+            response = process_bundle(service, system_context(), orjson.loads(path.read_bytes()))
+            typer.echo(f"{path.name}: {len(response.get('entry', []))} entries")
+        except FhirError as exc:
+            failed += 1
+            typer.echo(f"{path.name}: rejected ({exc.status}): {json.dumps(exc.outcome()['issue'][0])}", err=True)
+        except orjson.JSONDecodeError as exc:
+            failed += 1
+            typer.echo(f"{path.name}: not JSON: {exc}", err=True)
+    raise typer.Exit(1 if failed else 0)
+
+
+def _safe_url(url: str) -> str:
+    """The database URL without its password, for printing."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""Patient identity (master patient index): NAM rules, matching, links and merges."""

@@ -1,0 +1,44 @@
+"""Who is calling, and about which request: handed to the service by every way in.
+
+The REST API, the web pages, the HL7 feed and the CLI all build a :class:`Caller` and
+pass it to the service; authentication fills it, the access policy and the audit log
+read it. Nothing reaches the store without one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The authenticated party behind a request."""
+
+    kind: str  # "user", "client" (backend service) or "system" (server-internal jobs)
+    subject: str
+    display: str = ""
+    roles: tuple[str, ...] = ()
+    scopes: tuple[str, ...] = ()
+    organization: str | None = None
+    region: str | None = None
+    patient: str | None = None
+    client_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestContext:
+    """Per-request facts that the pipeline records (audit) or obeys (handling)."""
+
+    caller: Caller
+    request_id: str = ""
+    remote_addr: str | None = None
+    strict: bool = False
+    purpose_of_use: tuple[str, ...] = field(default_factory=tuple)
+
+
+SYSTEM = Caller(kind="system", subject="dsn", display="DSN server")
+
+
+def system_context(request_id: str = "") -> RequestContext:
+    """Context for server-internal work (migrations, loaders, maintenance commands)."""
+    return RequestContext(caller=SYSTEM, request_id=request_id)

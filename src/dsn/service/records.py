@@ -1,0 +1,420 @@
+"""The record service: every FHIR interaction, one pipeline.
+
+Each interaction takes the caller's :class:`RequestContext` first. This is the single
+place where the access policy, consent and the audit log plug in (identity-and-access
+and audit issues); the store below knows nothing of callers, and the ways in above
+(REST, web, HL7, CLI) never touch the store directly.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import jsonpatch
+
+from dsn.config import Settings
+from dsn.fhir.definitions import resource_types
+from dsn.fhir.patient_compartment import compartment_params
+from dsn.fhir.search_parameters import SearchParameterRegistry
+from dsn.service.context import RequestContext
+from dsn.service.errors import FhirError, gone, invalid, not_found
+from dsn.service.results import HistoryOutcome, SearchOutcome, WriteResult
+from dsn.service.validation import findings, require_resource_type, require_valid
+from dsn.store.clock import from_instant, now_us
+from dsn.store.errors import DuplicateResource, VersionConflict
+from dsn.store.records import StoredResource
+from dsn.store.search.conditions import SearchContext
+from dsn.store.search.executor import PageTokenError, execute
+from dsn.store.search.parse import QueryParser
+from dsn.store.search.query import SearchQuery
+from dsn.store.session import Store, StoreSession
+
+ID_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.")
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def check_id(res_id: str) -> None:
+    if not res_id or len(res_id) > 64 or not set(res_id) <= ID_CHARS:
+        raise invalid(f"'{res_id}' is not a valid resource id ([A-Za-z0-9-.]{{1,64}})")
+
+
+def parse_version_tag(value: str | None) -> int | None:
+    """``W/"3"`` (or ``"3"``, ``3``) → 3, for If-Match."""
+    if value is None:
+        return None
+    text = value.strip()
+    if text.startswith("W/"):
+        text = text[2:]
+    text = text.strip('"')
+    if not text.isdigit():
+        raise invalid(f"If-Match must be a version ETag like W/\"3\", not '{value}'")
+    return int(text)
+
+
+class RecordService:
+    """FHIR interactions over a :class:`Store`."""
+
+    def __init__(self, store: Store, settings: Settings, registry: SearchParameterRegistry | None = None) -> None:
+        self.store = store
+        self.settings = settings
+        self.registry = registry or SearchParameterRegistry.default()
+        self.parser = QueryParser(self.registry, resource_types(), max_count=settings.max_page_size)
+
+    # -- transactions -----------------------------------------------------------------
+
+    @contextmanager
+    def writing(self) -> Iterator[StoreSession]:
+        with self.store.write() as session:
+            yield session
+
+    # -- read ---------------------------------------------------------------------------
+
+    def read(self, ctx: RequestContext, res_type: str, res_id: str) -> StoredResource:
+        require_resource_type(res_type)
+        with self.store.read() as session:
+            found = session.current(res_type, res_id)
+        if found is None:
+            raise not_found(res_type, res_id)
+        if found.deleted:
+            raise gone(res_type, res_id, found.version)
+        return found
+
+    def vread(self, ctx: RequestContext, res_type: str, res_id: str, version: str) -> StoredResource:
+        require_resource_type(res_type)
+        if not version.isdigit():
+            raise FhirError(404, "not-found", f"version '{version}' of {res_type}/{res_id} is not known")
+        with self.store.read() as session:
+            found = session.version(res_type, res_id, int(version))
+        if found is None:
+            raise FhirError(404, "not-found", f"version {version} of {res_type}/{res_id} is not known")
+        if found.deleted:
+            raise gone(res_type, res_id, found.version)
+        return found
+
+    # -- create / update / patch / delete -------------------------------------------------
+
+    def create(
+        self,
+        ctx: RequestContext,
+        res_type: str,
+        body: Any,
+        *,
+        if_none_exist: str | None = None,
+        assigned_id: str | None = None,
+        session: StoreSession | None = None,
+    ) -> WriteResult:
+        """Create with a server-assigned id (``assigned_id`` when a transaction chose it)."""
+        require_resource_type(res_type)
+        with self._session(session) as active:
+            if if_none_exist:
+                existing = self._conditional_matches(ctx, active, res_type, if_none_exist)
+                if len(existing) == 1:
+                    return WriteResult(existing[0], 200, created=False)
+                if len(existing) > 1:
+                    raise FhirError(
+                        412, "duplicate", f"If-None-Exist '{if_none_exist}' matches {len(existing)} resources"
+                    )
+            if isinstance(body, dict):
+                body = {k: v for k, v in body.items() if k != "id"}
+            issues = require_valid(body, res_type)
+            stored = active.create(res_type, assigned_id or new_id(), body, method="POST")
+            return WriteResult(stored, 201, created=True, issues=issues)
+
+    def update(
+        self,
+        ctx: RequestContext,
+        res_type: str,
+        res_id: str,
+        body: Any,
+        *,
+        if_match: str | None = None,
+        session: StoreSession | None = None,
+    ) -> WriteResult:
+        require_resource_type(res_type)
+        check_id(res_id)
+        expected = parse_version_tag(if_match)
+        if isinstance(body, dict):
+            if "id" not in body:
+                raise invalid("the resource has no id; an update must carry the id of the URL", f"{res_type}.id")
+            if body.get("id") != res_id:
+                raise invalid(
+                    f"the resource id '{body.get('id')}' does not match the id '{res_id}' in the URL",
+                    f"{res_type}.id",
+                )
+        issues = require_valid(body, res_type)
+        with self._session(session) as active:
+            existing = active.current(res_type, res_id)
+            if expected is not None and (existing is None or existing.version != expected):
+                actual = existing.version if existing else None
+                raise FhirError(
+                    412,
+                    "conflict",
+                    f"If-Match version {expected} does not match the current version {actual}",
+                )
+            if existing is None:
+                try:
+                    stored = active.create(res_type, res_id, body, method="PUT")
+                except DuplicateResource:
+                    raise FhirError(409, "conflict", f"{res_type}/{res_id} was created concurrently") from None
+                return WriteResult(stored, 201, created=True, issues=issues)
+            try:
+                stored = active.update(existing, body, method="PUT")
+            except VersionConflict as exc:
+                raise FhirError(412, "conflict", f"{res_type}/{res_id} changed concurrently: {exc}") from None
+            return WriteResult(stored, 201 if existing.deleted else 200, created=existing.deleted, issues=issues)
+
+    def conditional_update(
+        self,
+        ctx: RequestContext,
+        res_type: str,
+        criteria: str,
+        body: Any,
+        *,
+        if_match: str | None = None,
+        session: StoreSession | None = None,
+    ) -> WriteResult:
+        require_resource_type(res_type)
+        with self._session(session) as active:
+            matches = self._conditional_matches(ctx, active, res_type, criteria)
+            if len(matches) > 1:
+                raise FhirError(412, "multiple-matches", f"'{criteria}' matches {len(matches)} resources")
+            if not matches:
+                body_id = body.get("id") if isinstance(body, dict) else None
+                if body_id:
+                    return self.update(ctx, res_type, body_id, body, if_match=if_match, session=active)
+                return self.create(ctx, res_type, body, session=active)
+            target = matches[0]
+            if isinstance(body, dict):
+                if body.get("id") not in (None, target.res_id):
+                    raise invalid(
+                        f"the resource id '{body['id']}' differs from the matched resource {target.reference}",
+                        f"{res_type}.id",
+                    )
+                body = {**body, "id": target.res_id}
+            return self.update(ctx, res_type, target.res_id, body, if_match=if_match, session=active)
+
+    def patch(
+        self,
+        ctx: RequestContext,
+        res_type: str,
+        res_id: str,
+        operations: Any,
+        *,
+        if_match: str | None = None,
+        session: StoreSession | None = None,
+    ) -> WriteResult:
+        require_resource_type(res_type)
+        if not isinstance(operations, list):
+            raise invalid("a JSON Patch body must be an array of operations")
+        with self._session(session) as active:
+            existing = active.current(res_type, res_id)
+            if existing is None:
+                raise not_found(res_type, res_id)
+            if existing.deleted:
+                raise gone(res_type, res_id, existing.version)
+            expected = parse_version_tag(if_match)
+            if expected is not None and expected != existing.version:
+                raise FhirError(
+                    412,
+                    "conflict",
+                    f"If-Match version {expected} does not match the current version {existing.version}",
+                )
+            try:
+                patched = jsonpatch.apply_patch(existing.resource, operations)
+            except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError, KeyError) as exc:
+                raise FhirError(422, "processing", f"the JSON Patch cannot be applied: {exc}") from None
+            if not isinstance(patched, dict) or patched.get("resourceType") != res_type or patched.get("id") != res_id:
+                raise FhirError(422, "processing", "a patch may not change resourceType or id")
+            issues = require_valid(patched, res_type)
+            try:
+                stored = active.update(existing, patched, method="PATCH")
+            except VersionConflict as exc:
+                raise FhirError(412, "conflict", f"{res_type}/{res_id} changed concurrently: {exc}") from None
+            return WriteResult(stored, 200, issues=issues)
+
+    def delete(
+        self,
+        ctx: RequestContext,
+        res_type: str,
+        res_id: str,
+        *,
+        session: StoreSession | None = None,
+    ) -> WriteResult | None:
+        """Delete; None when the resource was already deleted (nothing to do)."""
+        require_resource_type(res_type)
+        with self._session(session) as active:
+            existing = active.current(res_type, res_id)
+            if existing is None:
+                raise not_found(res_type, res_id)
+            if existing.deleted:
+                return None
+            try:
+                stored = active.delete(existing)
+            except VersionConflict as exc:
+                raise FhirError(409, "conflict", f"{res_type}/{res_id} changed concurrently: {exc}") from None
+            return WriteResult(stored, 200)
+
+    def conditional_delete(
+        self, ctx: RequestContext, res_type: str, criteria: str, *, session: StoreSession | None = None
+    ) -> WriteResult | None:
+        require_resource_type(res_type)
+        with self._session(session) as active:
+            matches = self._conditional_matches(ctx, active, res_type, criteria)
+            if len(matches) > 1:
+                raise FhirError(412, "multiple-matches", f"'{criteria}' matches {len(matches)} resources")
+            if not matches:
+                return None
+            return self.delete(ctx, res_type, matches[0].res_id, session=active)
+
+    # -- search and history ---------------------------------------------------------------
+
+    def parse_search(self, ctx: RequestContext, res_type: str | None, pairs: list[tuple[str, str]]) -> SearchQuery:
+        if res_type is not None:
+            require_resource_type(res_type)
+        query = self.parser.parse(res_type, pairs)
+        if query.issues and ctx.strict:
+            from dsn.fhir.outcome import OutcomeIssue
+
+            raise FhirError(
+                400,
+                "invalid",
+                query.issues[0].message,
+                issues=[OutcomeIssue("error", "invalid", f"{i.name}: {i.message}", (i.name,)) for i in query.issues],
+            )
+        return query
+
+    def search(
+        self,
+        ctx: RequestContext,
+        res_type: str | None,
+        pairs: list[tuple[str, str]],
+        *,
+        compartment: tuple[str, str] | None = None,
+        session: StoreSession | None = None,
+    ) -> SearchOutcome:
+        query = self.parse_search(ctx, res_type, pairs)
+        if compartment is not None:
+            require_resource_type(compartment[0])
+            query.compartment = compartment
+        with self._reading(session) as active:
+            try:
+                result = execute(
+                    active.conn,
+                    query,
+                    self._search_context(),
+                    page_size=self.settings.default_page_size,
+                    compartment_params=compartment_params(),
+                )
+            except PageTokenError as exc:
+                raise invalid(f"invalid _page token: {exc}", "_page") from None
+        return SearchOutcome(query, result)
+
+    def history(
+        self,
+        ctx: RequestContext,
+        res_type: str | None,
+        res_id: str | None,
+        params: dict[str, str],
+    ) -> HistoryOutcome:
+        if res_type is not None:
+            require_resource_type(res_type)
+        since = _instant_param(params, "_since")
+        at = _instant_param(params, "_at")
+        count = _count_param(params, self.settings.default_page_size, self.settings.max_page_size)
+        cursor = None
+        if "_page" in params:
+            try:
+                stamp, pk = params["_page"].split(".", 1)
+                cursor = (int(stamp), int(pk))
+            except ValueError:
+                raise invalid(f"invalid _page token '{params['_page']}'", "_page") from None
+        with self.store.read() as session:
+            if res_id is not None:
+                assert res_type is not None
+                if session.current(res_type, res_id) is None:
+                    raise not_found(res_type, res_id)
+            page = session.history(
+                res_type=res_type,
+                res_id=res_id,
+                since=since,
+                at_or_before=at,
+                cursor=cursor,
+                count=count,
+                with_total=cursor is None,
+            )
+        return HistoryOutcome(page)
+
+    # -- validation ---------------------------------------------------------------------
+
+    def validate(self, ctx: RequestContext, res_type: str | None, body: Any, mode: str | None = None) -> list:
+        """``$validate``: the same findings a write would produce, nothing stored."""
+        if res_type is not None:
+            require_resource_type(res_type)
+        return findings(body, res_type)
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _search_context(self) -> SearchContext:
+        return SearchContext(base_url=self.settings.base_url, now_us=now_us())
+
+    def _conditional_matches(
+        self, ctx: RequestContext, session: StoreSession, res_type: str, criteria: str
+    ) -> list[StoredResource]:
+        from urllib.parse import parse_qsl
+
+        pairs = parse_qsl(criteria.lstrip("?"), keep_blank_values=True)
+        if not pairs:
+            raise invalid("conditional criteria are empty")
+        query = self.parser.parse(res_type, pairs)
+        if query.issues:
+            # Ignoring a criterion here could overwrite or delete the wrong resource.
+            raise FhirError(
+                400,
+                "invalid",
+                f"conditional criteria not understood: {query.issues[0].name}: {query.issues[0].message}",
+            )
+        query.count = 2
+        session.flush()
+        result = execute(session.conn, query, self._search_context(), page_size=2)
+        return result.matches
+
+    @contextmanager
+    def _session(self, session: StoreSession | None) -> Iterator[StoreSession]:
+        if session is not None:
+            yield session
+        else:
+            with self.store.write() as own:
+                yield own
+
+    @contextmanager
+    def _reading(self, session: StoreSession | None) -> Iterator[StoreSession]:
+        if session is not None:
+            session.flush()
+            yield session
+        else:
+            with self.store.read() as own:
+                yield own
+
+
+def _instant_param(params: dict[str, str], name: str) -> int | None:
+    if name not in params:
+        return None
+    try:
+        return from_instant(params[name])
+    except ValueError:
+        raise invalid(f"{name} must be an instant like 2024-01-31T12:00:00Z, not '{params[name]}'", name) from None
+
+
+def _count_param(params: dict[str, str], default: int, maximum: int) -> int:
+    if "_count" not in params:
+        return default
+    value = params["_count"]
+    if not value.isdigit():
+        raise invalid(f"_count must be a non-negative integer, not '{value}'", "_count")
+    return min(int(value), maximum)

@@ -1,0 +1,1 @@
+"""FHIR search over the index tables: parse the query, compile it to SQL, page the results."""

@@ -1,0 +1,346 @@
+"""A unit of work on the record store: one database transaction.
+
+Everything a FHIR interaction writes (the version row, the current row, the index rows,
+later the audit record) goes through one :class:`StoreSession`, so it commits or rolls
+back as a whole. The store knows FHIR resources but nothing of HTTP or users.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine, and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from dsn.fhir.patient_compartment import patient_ids
+from dsn.fhir.search_parameters import SearchParameterRegistry
+from dsn.store.clock import now_us, to_instant
+from dsn.store.errors import DuplicateResource, VersionConflict
+from dsn.store.indexing import IndexWriter
+from dsn.store.records import HistoryPage, StoredResource
+from dsn.store.schema import resource, resource_version
+
+_CURRENT_COLUMNS = (
+    resource.c.pk,
+    resource.c.res_type,
+    resource.c.res_id,
+    resource.c.version,
+    resource.c.last_updated,
+    resource.c.deleted,
+    resource.c.body,
+    resource.c.patient_key,
+)
+_VERSION_COLUMNS = (
+    resource_version.c.resource_pk,
+    resource_version.c.res_type,
+    resource_version.c.res_id,
+    resource_version.c.version,
+    resource_version.c.last_updated,
+    resource_version.c.deleted,
+    resource_version.c.body,
+    resource_version.c.patient_key,
+    resource_version.c.method,
+    resource_version.c.pk,
+)
+
+
+def _current(row: Any) -> StoredResource:
+    return StoredResource(
+        pk=row.pk,
+        res_type=row.res_type,
+        res_id=row.res_id,
+        version=row.version,
+        last_updated=row.last_updated,
+        deleted=bool(row.deleted),
+        body=row.body,
+        patient_key=row.patient_key,
+    )
+
+
+def _version(row: Any) -> StoredResource:
+    return StoredResource(
+        pk=row.resource_pk,
+        res_type=row.res_type,
+        res_id=row.res_id,
+        version=row.version,
+        last_updated=row.last_updated,
+        deleted=bool(row.deleted),
+        body=row.body,
+        patient_key=row.patient_key,
+        method=row.method,
+    )
+
+
+def patient_key_of(body: dict[str, Any]) -> str | None:
+    """The patient whose compartment holds this resource (first one, for shared resources)."""
+    ids = patient_ids(body)
+    return ids[0] if ids else None
+
+
+def stamp_meta(body: dict[str, Any], res_id: str, version: int, last_updated: int) -> dict[str, Any]:
+    """The body as stored: ``resourceType``, ``id`` and ``meta`` first, server-set values in ``meta``.
+
+    ``meta.versionId`` and ``meta.lastUpdated`` are the server's; the rest of ``meta``
+    (tags, security labels, profiles, source) is the client's and kept.
+    """
+    meta = dict(body.get("meta") or {})
+    meta["versionId"] = str(version)
+    meta["lastUpdated"] = to_instant(last_updated)
+    stamped = {"resourceType": body.get("resourceType"), "id": res_id, "meta": meta}
+    stamped.update((key, value) for key, value in body.items() if key not in stamped)
+    return stamped
+
+
+class StoreSession:
+    """Reads and writes inside one transaction on ``conn``."""
+
+    def __init__(self, conn: Connection, registry: SearchParameterRegistry | None = None) -> None:
+        self.conn = conn
+        self.registry = registry
+        self._indexes = IndexWriter(conn, registry)
+
+    # -- reads -------------------------------------------------------------------------
+
+    def current(self, res_type: str, res_id: str) -> StoredResource | None:
+        """The current version (possibly a deletion tombstone), or None if never stored."""
+        row = self.conn.execute(
+            select(*_CURRENT_COLUMNS).where(resource.c.res_type == res_type, resource.c.res_id == res_id)
+        ).first()
+        return _current(row) if row else None
+
+    def current_by_pks(self, pks: Sequence[int]) -> list[StoredResource]:
+        """Current versions for a list of keys, in the order given."""
+        if not pks:
+            return []
+        rows = self.conn.execute(select(*_CURRENT_COLUMNS).where(resource.c.pk.in_(pks))).all()
+        by_pk = {row.pk: _current(row) for row in rows}
+        return [by_pk[pk] for pk in pks if pk in by_pk]
+
+    def version(self, res_type: str, res_id: str, version: int) -> StoredResource | None:
+        row = self.conn.execute(
+            select(*_VERSION_COLUMNS).where(
+                resource_version.c.res_type == res_type,
+                resource_version.c.res_id == res_id,
+                resource_version.c.version == version,
+            )
+        ).first()
+        return _version(row) if row else None
+
+    def history(
+        self,
+        *,
+        res_type: str | None = None,
+        res_id: str | None = None,
+        since: int | None = None,
+        at_or_before: int | None = None,
+        cursor: tuple[int, int] | None = None,
+        count: int = 50,
+        with_total: bool = False,
+    ) -> HistoryPage:
+        """Versions newest first; ``cursor`` (last_updated, pk) continues after a page.
+
+        Paging by cursor rather than offset keeps pages stable while new versions are
+        written: they are newer than every cursor, so they never shift older pages.
+        """
+        conditions = []
+        if res_type is not None:
+            conditions.append(resource_version.c.res_type == res_type)
+        if res_id is not None:
+            conditions.append(resource_version.c.res_id == res_id)
+        if since is not None:
+            conditions.append(resource_version.c.last_updated >= since)
+        if at_or_before is not None:
+            conditions.append(resource_version.c.last_updated <= at_or_before)
+        page_conditions = list(conditions)
+        if cursor is not None:
+            last_updated, pk = cursor
+            page_conditions.append(
+                or_(
+                    resource_version.c.last_updated < last_updated,
+                    and_(
+                        resource_version.c.last_updated == last_updated,
+                        resource_version.c.pk < pk,
+                    ),
+                )
+            )
+        query = (
+            select(*_VERSION_COLUMNS)
+            .where(*page_conditions)
+            .order_by(resource_version.c.last_updated.desc(), resource_version.c.pk.desc())
+            .limit(count + 1)
+        )
+        rows = self.conn.execute(query).all()
+        entries = [_version(row) for row in rows[:count]]
+        next_cursor = None
+        if len(rows) > count and rows[:count]:
+            last = rows[count - 1]
+            next_cursor = (last.last_updated, last.pk)
+        total = None
+        if with_total:
+            total = self.conn.execute(
+                select(func.count()).select_from(resource_version).where(*conditions)
+            ).scalar_one()
+        return HistoryPage(entries=entries, next_cursor=next_cursor, total=total)
+
+    # -- writes ------------------------------------------------------------------------
+
+    def create(self, res_type: str, res_id: str, body: dict[str, Any], *, method: str = "POST") -> StoredResource:
+        """Store version 1 of a new resource; ``DuplicateResource`` if the id is taken."""
+        now = now_us()
+        body = stamp_meta(body, res_id, 1, now)
+        text = orjson.dumps(body).decode()
+        patient_key = patient_key_of(body)
+        pk = self.conn.execute(
+            self._insert_if_absent().values(
+                res_type=res_type,
+                res_id=res_id,
+                version=1,
+                last_updated=now,
+                deleted=False,
+                patient_key=patient_key,
+                body=text,
+            )
+        ).scalar_one_or_none()
+        if pk is None:
+            raise DuplicateResource(f"{res_type}/{res_id}")
+        self._write_version(pk, res_type, res_id, 1, now, False, method, patient_key, text)
+        self._indexes.add(pk, res_type, patient_key, body, replace=False)
+        return StoredResource(pk, res_type, res_id, 1, now, False, text, patient_key, method, body)
+
+    def update(
+        self,
+        existing: StoredResource,
+        body: dict[str, Any],
+        *,
+        method: str = "PUT",
+    ) -> StoredResource:
+        """Store the next version of ``existing``; fails if someone else got there first.
+
+        The compare-and-set on ``version`` is what makes ``If-Match`` safe under
+        concurrency: of two writers that read version n, exactly one moves it to n+1.
+        """
+        version = existing.version + 1
+        now = max(now_us(), existing.last_updated + 1)
+        body = stamp_meta(body, existing.res_id, version, now)
+        text = orjson.dumps(body).decode()
+        patient_key = patient_key_of(body)
+        self._compare_and_set(existing, version, now, False, patient_key, text)
+        self._write_version(
+            existing.pk, existing.res_type, existing.res_id, version, now, False, method, patient_key, text
+        )
+        self._indexes.add(existing.pk, existing.res_type, patient_key, body, replace=True)
+        return StoredResource(
+            existing.pk, existing.res_type, existing.res_id, version, now, False, text, patient_key, method, body
+        )
+
+    def delete(self, existing: StoredResource) -> StoredResource:
+        """Write a deletion version (a tombstone) and drop the resource from search."""
+        version = existing.version + 1
+        now = max(now_us(), existing.last_updated + 1)
+        self._compare_and_set(existing, version, now, True, existing.patient_key, None)
+        self._write_version(
+            existing.pk, existing.res_type, existing.res_id, version, now, True, "DELETE", existing.patient_key, None
+        )
+        self._indexes.remove(existing.pk)
+        return StoredResource(
+            existing.pk, existing.res_type, existing.res_id, version, now, True, None, existing.patient_key, "DELETE"
+        )
+
+    def flush(self) -> None:
+        """Write buffered index rows; called before any search that must see them and at commit."""
+        self._indexes.flush()
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _compare_and_set(
+        self,
+        existing: StoredResource,
+        version: int,
+        now: int,
+        deleted: bool,
+        patient_key: str | None,
+        text: str | None,
+    ) -> None:
+        result = self.conn.execute(
+            update(resource)
+            .where(resource.c.pk == existing.pk, resource.c.version == existing.version)
+            .values(
+                version=version,
+                last_updated=now,
+                deleted=deleted,
+                patient_key=patient_key,
+                body=text,
+            )
+        )
+        if result.rowcount != 1:
+            actual = self.conn.execute(
+                select(resource.c.version).where(resource.c.pk == existing.pk)
+            ).scalar_one_or_none()
+            raise VersionConflict(existing.version, actual)
+
+    def _write_version(
+        self,
+        pk: int,
+        res_type: str,
+        res_id: str,
+        version: int,
+        now: int,
+        deleted: bool,
+        method: str,
+        patient_key: str | None,
+        text: str | None,
+    ) -> None:
+        self.conn.execute(
+            resource_version.insert().values(
+                resource_pk=pk,
+                res_type=res_type,
+                res_id=res_id,
+                version=version,
+                last_updated=now,
+                deleted=deleted,
+                method=method,
+                patient_key=patient_key,
+                body=text,
+            )
+        )
+
+    def _insert_if_absent(self) -> Any:
+        """``INSERT ... ON CONFLICT DO NOTHING RETURNING pk``: a lost create race yields no row.
+
+        Both backends support it, and unlike catching IntegrityError it leaves a
+        PostgreSQL transaction usable without a savepoint round trip per resource.
+        """
+        dialect_insert = pg_insert if self.conn.dialect.name == "postgresql" else sqlite_insert
+        return (
+            dialect_insert(resource)
+            .on_conflict_do_nothing(index_elements=["res_type", "res_id"])
+            .returning(resource.c.pk)
+        )
+
+
+class Store:
+    """Opens store sessions on one engine."""
+
+    def __init__(self, engine: Engine, registry: SearchParameterRegistry | None = None) -> None:
+        self.engine = engine
+        self.registry = registry
+
+    @contextmanager
+    def write(self) -> Iterator[StoreSession]:
+        """A read-write transaction, committed when the block exits without error."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(write=True)
+            with conn.begin():
+                session = StoreSession(conn, self.registry)
+                yield session
+                session.flush()
+
+    @contextmanager
+    def read(self) -> Iterator[StoreSession]:
+        """A read-only transaction (a consistent snapshot on PostgreSQL)."""
+        with self.engine.connect() as conn, conn.begin():
+            yield StoreSession(conn, self.registry)
