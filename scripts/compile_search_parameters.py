@@ -52,9 +52,7 @@ def load_bundle_resources(path: Path) -> list[dict[str, Any]]:
     return [entry["resource"] for entry in bundle.get("entry", [])]
 
 
-def compile_parameter(
-    resource: Mapping[str, Any], by_url: Mapping[str, Mapping[str, Any]]
-) -> dict[str, Any]:
+def compile_parameter(resource: Mapping[str, Any], by_url: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """Reduce one SearchParameter resource to the compiled form DSN ships."""
     bases = sorted(resource["base"])
     compiled: dict[str, Any] = {
@@ -112,15 +110,11 @@ def repair_swapped_components(
     if all(component_fits(c, by_url) for c in swapped):
         print(f"note: swapped component definitions of {resource['url']}", file=sys.stderr)
         return swapped
-    print(
-        f"warning: components of {resource['url']} do not match their definitions", file=sys.stderr
-    )
+    print(f"warning: components of {resource['url']} do not match their definitions", file=sys.stderr)
     return components
 
 
-def compile_component(
-    component: Mapping[str, Any], by_url: Mapping[str, Mapping[str, Any]]
-) -> dict[str, Any]:
+def compile_component(component: Mapping[str, Any], by_url: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """Resolve a composite component's definition URL to the parameter's code and type."""
     definition = component["definition"]
     target = by_url.get(definition)
@@ -152,9 +146,7 @@ def compile_search_parameters(source: Path) -> list[dict[str, Any]]:
 
 def compile_patient_compartment(source: Path) -> dict[str, list[str]]:
     """Resource type -> parameter codes linking it to a Patient (types without any omitted)."""
-    definition = json.loads(
-        (source / "compartmentdefinition-patient.json").read_text(encoding="utf-8")
-    )
+    definition = json.loads((source / "compartmentdefinition-patient.json").read_text(encoding="utf-8"))
     return {
         entry["code"]: list(entry["param"])
         for entry in sorted(definition["resource"], key=lambda entry: entry["code"])

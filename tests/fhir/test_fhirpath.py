@@ -59,9 +59,7 @@ def test_resource_level_path_applies_to_any_resource_type() -> None:
 
 
 def test_choice_element_as_type_reads_only_that_json_key() -> None:
-    assert typed("(Observation.value as Quantity)", OBSERVATION) == [
-        ({"value": 5.4, "unit": "mmol/L"}, "Quantity")
-    ]
+    assert typed("(Observation.value as Quantity)", OBSERVATION) == [({"value": 5.4, "unit": "mmol/L"}, "Quantity")]
     assert values("(Observation.value as string)", OBSERVATION) == []
 
 
@@ -108,9 +106,7 @@ def test_where_equality_filters_on_a_child_value() -> None:
         "resourceType": "Patient",
         "telecom": [{"system": "email", "value": "a@b.c"}, {"system": "phone", "value": "555"}],
     }
-    assert values("Patient.telecom.where(system='phone')", patient) == [
-        {"system": "phone", "value": "555"}
-    ]
+    assert values("Patient.telecom.where(system='phone')", patient) == [{"system": "phone", "value": "555"}]
 
 
 @pytest.mark.parametrize(
@@ -122,9 +118,7 @@ def test_where_equality_filters_on_a_child_value() -> None:
         ({"deceasedDateTime": "2020-01-01"}, [True]),
     ],
 )
-def test_exists_and_inequality_follow_three_valued_logic(
-    deceased: dict[str, Any], expected: list[bool]
-) -> None:
+def test_exists_and_inequality_follow_three_valued_logic(deceased: dict[str, Any], expected: list[bool]) -> None:
     patient = {"resourceType": "Patient", **deceased}
     expression = "Patient.deceased.exists() and Patient.deceased != false"
     assert values(expression, patient) == expected
@@ -140,9 +134,7 @@ def test_indexer_and_resource_typed_elements_take_the_contained_resource_type() 
         "resourceType": "Bundle",
         "entry": [{"resource": {"resourceType": "Composition", "id": "c"}}],
     }
-    assert typed("Bundle.entry[0].resource", bundle) == [
-        ({"resourceType": "Composition", "id": "c"}, "Composition")
-    ]
+    assert typed("Bundle.entry[0].resource", bundle) == [({"resourceType": "Composition", "id": "c"}, "Composition")]
 
 
 def test_type_filter_on_resource_typed_elements_uses_the_resource_type() -> None:
@@ -195,9 +187,7 @@ def test_invalid_expression_raises_fhirpath_error() -> None:
 
 
 def test_required_keys_name_the_top_level_elements_read() -> None:
-    path = compile_path(
-        "(Observation.value as Quantity) | Observation.component.value", "Observation"
-    )
+    path = compile_path("(Observation.value as Quantity) | Observation.component.value", "Observation")
     assert path.required_keys == {"valueQuantity", "component"}
     assert compile_path("Patient.deceased.exists()", "Patient").required_keys is None
 
@@ -225,9 +215,7 @@ def test_split_union_ignores_bars_inside_parentheses() -> None:
         ("NotAType/1", None),
     ],
 )
-def test_parse_reference_understands_each_reference_form(
-    reference: str, expected: ParsedReference | None
-) -> None:
+def test_parse_reference_understands_each_reference_form(reference: str, expected: ParsedReference | None) -> None:
     assert parse_reference(reference) == expected
 
 

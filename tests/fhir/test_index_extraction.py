@@ -91,15 +91,9 @@ def test_resource_level_parameters_apply_to_every_type() -> None:
         "code": {"text": "x"},
     }
     assert cells(resource, "idx_token", "_id", "code") == [("b1",)]
-    assert cells(resource, "idx_date", "_lastUpdated", "low") == [
-        (utc("2024-05-01T12:00:00+00:00"),)
-    ]
-    assert cells(resource, "idx_uri", "_profile", "value") == [
-        ("http://example.org/StructureDefinition/x",)
-    ]
-    assert cells(resource, "idx_token", "_tag", "system", "code") == [
-        ("http://example.org/tags", "t")
-    ]
+    assert cells(resource, "idx_date", "_lastUpdated", "low") == [(utc("2024-05-01T12:00:00+00:00"),)]
+    assert cells(resource, "idx_uri", "_profile", "value") == [("http://example.org/StructureDefinition/x",)]
+    assert cells(resource, "idx_token", "_tag", "system", "code") == [("http://example.org/tags", "t")]
     assert cells(resource, "idx_token", "_security", "code") == [("R",)]
     assert cells(resource, "idx_uri", "_source", "value") == [("http://example.org/source",)]
 
@@ -141,9 +135,7 @@ PATIENT: dict[str, Any] = {
             "system": "https://www.ramq.gouv.qc.ca/nam",
             "value": "BELM80531512",
             "type": {
-                "coding": [
-                    {"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "JHN"}
-                ],
+                "coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "JHN"}],
                 "text": "Numéro d'assurance maladie",
             },
         }
@@ -227,9 +219,7 @@ def test_codeable_concept_gives_one_row_per_coding_with_its_display() -> None:
 
 def test_codeable_concept_with_only_text_gives_a_code_less_row() -> None:
     condition = {"resourceType": "Condition", "code": {"text": "Asthme"}}
-    assert cells(condition, "idx_token", "code", "system", "code", "text_norm") == [
-        (None, None, "asthme")
-    ]
+    assert cells(condition, "idx_token", "code", "system", "code", "text_norm") == [(None, None, "asthme")]
 
 
 def test_identifier_gives_system_value_and_type_text() -> None:
@@ -287,9 +277,7 @@ def test_deceased_token_is_false_for_a_living_patient_and_true_with_a_date() -> 
         ),
     ],
 )
-def test_date_range_covers_the_precision_of_the_stored_value(
-    text: str, low: str, high: str
-) -> None:
+def test_date_range_covers_the_precision_of_the_stored_value(text: str, low: str, high: str) -> None:
     assert date_range(text) == (utc(low), utc(high))
 
 
@@ -330,17 +318,13 @@ def test_period_spans_from_start_precision_low_to_end_precision_high() -> None:
 
 def test_period_without_end_is_open_to_the_max_sentinel() -> None:
     encounter = {"resourceType": "Encounter", "period": {"start": "2024-01-10T08:00:00Z"}}
-    assert cells(encounter, "idx_date", "date", "low", "high") == [
-        (utc("2024-01-10T08:00:00+00:00"), MAX_DATE)
-    ]
+    assert cells(encounter, "idx_date", "date", "low", "high") == [(utc("2024-01-10T08:00:00+00:00"), MAX_DATE)]
     assert MAX_DATE == 253402300799999999
 
 
 def test_period_without_start_is_open_to_the_min_sentinel() -> None:
     encounter = {"resourceType": "Encounter", "period": {"end": "2024"}}
-    assert cells(encounter, "idx_date", "date", "low", "high") == [
-        (MIN_DATE, utc("2024-12-31T23:59:59.999999+00:00"))
-    ]
+    assert cells(encounter, "idx_date", "date", "low", "high") == [(MIN_DATE, utc("2024-12-31T23:59:59.999999+00:00"))]
     assert MIN_DATE == -62135596800000000
 
 
@@ -371,9 +355,7 @@ def test_timing_indexes_each_event_and_the_bounds_period() -> None:
 def test_timing_event_parameter_indexes_each_event() -> None:
     request = {
         "resourceType": "MedicationRequest",
-        "dosageInstruction": [
-            {"timing": {"event": ["2024-02-01T08:00:00Z", "2024-02-01T20:00:00Z"]}}
-        ],
+        "dosageInstruction": [{"timing": {"event": ["2024-02-01T08:00:00Z", "2024-02-01T20:00:00Z"]}}],
     }
     # R4's MedicationRequest "date" parameter is dosageInstruction.timing.event.
     assert cells(request, "idx_date", "date", "low") == [
@@ -388,9 +370,7 @@ def test_timing_event_parameter_indexes_each_event() -> None:
 def reference_rows(reference: Any, param: str = "subject") -> list[tuple]:
     observation = {"resourceType": "Observation", "status": "final", "code": {"text": "x"}}
     observation["subject"] = reference
-    return cells(
-        observation, "idx_reference", param, "target_type", "target_id", "target_version", "url"
-    )
+    return cells(observation, "idx_reference", param, "target_type", "target_id", "target_version", "url")
 
 
 def test_relative_reference_gives_type_and_id() -> None:
@@ -411,9 +391,7 @@ def test_logical_url_reference_keeps_only_the_url() -> None:
     assert reference_rows({"reference": url}) == [(None, None, None, url)]
 
 
-@pytest.mark.parametrize(
-    "reference", ["#contained", "urn:uuid:0f3c1ab4-0000-4000-8000-000000000000"]
-)
+@pytest.mark.parametrize("reference", ["#contained", "urn:uuid:0f3c1ab4-0000-4000-8000-000000000000"])
 def test_contained_and_bundle_local_references_give_no_row(reference: str) -> None:
     assert reference_rows({"reference": reference}) == []
 
@@ -474,18 +452,16 @@ def quantity_observation(value: Any) -> dict[str, Any]:
 
 
 def test_observation_value_quantity_range_follows_significant_digits() -> None:
-    assert cells(
-        quantity_observation(5.4), "idx_quantity", "value-quantity", "value", "low", "high"
-    ) == [(5.4, 5.35, 5.45)]
-    assert cells(quantity_observation(100), "idx_quantity", "value-quantity", "low", "high") == [
-        (99.5, 100.5)
+    assert cells(quantity_observation(5.4), "idx_quantity", "value-quantity", "value", "low", "high") == [
+        (5.4, 5.35, 5.45)
     ]
+    assert cells(quantity_observation(100), "idx_quantity", "value-quantity", "low", "high") == [(99.5, 100.5)]
 
 
 def test_quantity_rows_keep_system_code_and_unit() -> None:
-    assert cells(
-        quantity_observation(5.4), "idx_quantity", "value-quantity", "system", "code", "unit"
-    ) == [("http://unitsofmeasure.org", "mmol/L", "mmol/L")]
+    assert cells(quantity_observation(5.4), "idx_quantity", "value-quantity", "system", "code", "unit") == [
+        ("http://unitsofmeasure.org", "mmol/L", "mmol/L")
+    ]
 
 
 def test_decimal_values_keep_their_trailing_zeros() -> None:
@@ -519,9 +495,7 @@ def test_age_choice_is_a_quantity() -> None:
 
 def test_range_is_one_row_with_its_bounds_and_infinite_open_ends() -> None:
     condition = {"resourceType": "Condition", "onsetRange": {"low": {"value": 40, "unit": "a"}}}
-    [(value, low, high, unit)] = cells(
-        condition, "idx_quantity", "onset-age", "value", "low", "high", "unit"
-    )
+    [(value, low, high, unit)] = cells(condition, "idx_quantity", "onset-age", "value", "low", "high", "unit")
     assert (value, low, unit) == (None, 40.0, "a")
     assert high == math.inf
 
@@ -788,9 +762,7 @@ ELEMENTS = [
     st.sampled_from(["Observation", "Patient"]),
     st.dictionaries(st.sampled_from(ELEMENTS), JSON_VALUES, max_size=8),
 )
-def test_malformed_resources_never_break_extraction(
-    resource_type: str, elements: dict[str, Any]
-) -> None:
+def test_malformed_resources_never_break_extraction(resource_type: str, elements: dict[str, Any]) -> None:
     extracted = extract_index_rows({"resourceType": resource_type, **elements})
     for table, table_rows in extracted.items():
         for row in table_rows:

@@ -48,13 +48,9 @@ def test_relative_absolute_and_versioned_references_give_the_patient_id(referenc
     assert patient_ids(observation(subject={"reference": reference})) == ["123"]
 
 
-@pytest.mark.parametrize(
-    "reference", ["urn:uuid:5d0d1e48-7ef8-4f54-9d84-5b1a5a1bbc0a", "#p", "Group/g1"]
-)
+@pytest.mark.parametrize("reference", ["urn:uuid:5d0d1e48-7ef8-4f54-9d84-5b1a5a1bbc0a", "#p", "Group/g1"])
 def test_bundle_local_contained_and_non_patient_references_are_ignored(reference: str) -> None:
-    resource = observation(
-        subject={"reference": reference}, contained=[{"resourceType": "Patient", "id": "p"}]
-    )
+    resource = observation(subject={"reference": reference}, contained=[{"resourceType": "Patient", "id": "p"}])
     assert patient_ids(resource) == []
 
 

@@ -114,9 +114,7 @@ class ElementModel:
             self._child_cache[key] = self._resolve_child(type_name, name)
         return self._child_cache[key]
 
-    def _resolve_child(
-        self, type_name: str, name: str
-    ) -> tuple[tuple[tuple[str, str], ...], bool] | None:
+    def _resolve_child(self, type_name: str, name: str) -> tuple[tuple[tuple[str, str], ...], bool] | None:
         table = self._table(type_name)
         if table is None:
             return None
@@ -166,8 +164,12 @@ _REFERENCE_RE = re.compile(
 )
 
 
+@lru_cache(maxsize=65536)
 def parse_reference(reference: str) -> ParsedReference | None:
     """Split ``Reference.reference`` into target type, id, version and absolute URL.
+
+    Cached: a patient's resources repeat the same few references (their subject,
+    encounter, practitioner) over and over.
 
     ``Patient/1``, ``Patient/1/_history/2`` and ``https://host/fhir/Patient/1``
     name their target. Contained (``#x``) and bundle-local (``urn:uuid:``,
@@ -630,17 +632,9 @@ class _Compiler:
         evaluate = source.evaluate
 
         def type_filter(focus: Focus, root: Mapping[str, Any]) -> Focus:
-            return [
-                item
-                for item in evaluate(focus, root)
-                if item[1] is None or model.is_subtype(item[1], type_name)
-            ]
+            return [item for item in evaluate(focus, root) if item[1] is None or model.is_subtype(item[1], type_name)]
 
-        out = (
-            None
-            if source.types is None
-            else frozenset(t for t in source.types if model.is_subtype(t, type_name))
-        )
+        out = None if source.types is None else frozenset(t for t in source.types if model.is_subtype(t, type_name))
         return _Compiled(type_filter, out, root_keys=source.root_keys)
 
     def _compile_index(self, node: _Index, types: Types) -> _Compiled:
@@ -725,9 +719,7 @@ class _Compiler:
         source = self._source(node.source, types)
         if node.name == "where" and len(node.args) == 1:
             condition = self.compile(node.args[0], source.types).evaluate
-            return _Compiled(
-                _where(source.evaluate, condition), source.types, root_keys=source.root_keys
-            )
+            return _Compiled(_where(source.evaluate, condition), source.types, root_keys=source.root_keys)
         if node.name == "exists" and len(node.args) <= 1:
             if node.args:
                 condition = self.compile(node.args[0], source.types).evaluate
@@ -739,9 +731,7 @@ class _Compiler:
             return _Compiled(_negate(source.evaluate), frozenset({BOOLEAN}))
         if node.name in ("first", "last") and not node.args:
             position = 0 if node.name == "first" else -1
-            return _Compiled(
-                _pick(source.evaluate, position), source.types, root_keys=source.root_keys
-            )
+            return _Compiled(_pick(source.evaluate, position), source.types, root_keys=source.root_keys)
         if node.name == "extension" and len(node.args) == 1:
             return self._extension(source, node.args[0])
         raise _Unsupported(f"function {node.name}()")
@@ -766,11 +756,7 @@ class _Compiler:
         evaluate = extensions.evaluate
 
         def extension(focus: Focus, root: Mapping[str, Any]) -> Focus:
-            return [
-                item
-                for item in evaluate(focus, root)
-                if isinstance(item[0], dict) and item[0].get("url") == url
-            ]
+            return [item for item in evaluate(focus, root) if isinstance(item[0], dict) and item[0].get("url") == url]
 
         return _Compiled(extension, extensions.types, root_keys=extensions.root_keys)
 
@@ -982,9 +968,7 @@ def _check_syntax(expression: str) -> None:
     from fhirpathpy.parser.generated.FHIRPathParser import FHIRPathParser
 
     class Strict(ErrorListener):
-        def syntaxError(
-            self, recognizer: Any, symbol: Any, line: int, column: int, msg: str, e: Any
-        ) -> None:
+        def syntaxError(self, recognizer: Any, symbol: Any, line: int, column: int, msg: str, e: Any) -> None:
             raise FhirPathError(f"syntax error at {column} in {expression!r}: {msg}")
 
     lexer = FHIRPathLexer(InputStream(expression))
@@ -1037,9 +1021,7 @@ class CompiledPath:
         except _EvaluationError:
             return []
 
-    def evaluate_node(
-        self, node: Any, node_type: str | None, resource: Mapping[str, Any]
-    ) -> list[TypedValue]:
+    def evaluate_node(self, node: Any, node_type: str | None, resource: Mapping[str, Any]) -> list[TypedValue]:
         """Values of the expression on one element of ``resource`` (a composite component)."""
         try:
             return self._evaluate([(node, node_type)], resource)
@@ -1070,9 +1052,7 @@ def compile_path(expression: str, context_type: str | None = None) -> CompiledPa
             parts.append(_Compiled(_fallback(part), None))
     if len(parts) == 1:
         part = parts[0]
-        return CompiledPath(
-            expression, context_type, native, part.types, part.root_keys, part.evaluate
-        )
+        return CompiledPath(expression, context_type, native, part.types, part.root_keys, part.evaluate)
     return CompiledPath(
         expression,
         context_type,

@@ -95,17 +95,13 @@ COLUMNS: Mapping[str, tuple[str, ...]] = {
     URI: ("param", "value", "grp"),
 }
 
-QUANTITY_TYPES = frozenset(
-    {"Quantity", "Age", "Duration", "Distance", "Count", "SimpleQuantity", "MoneyQuantity"}
-)
+QUANTITY_TYPES = frozenset({"Quantity", "Age", "Duration", "Distance", "Count", "SimpleQuantity", "MoneyQuantity"})
 CURRENCY_SYSTEM = "urn:iso:std:iso:4217"
 _DAY_US = 86_400_000_000
 _EPOCH = datetime(1970, 1, 1)
 
 
-def extract_index_rows(
-    resource: Mapping[str, Any], registry: SearchParameterRegistry | None = None
-) -> IndexRows:
+def extract_index_rows(resource: Mapping[str, Any], registry: SearchParameterRegistry | None = None) -> IndexRows:
     """Index rows of ``resource`` for every search parameter of its type, by table.
 
     Every table name of ``TABLES`` is a key, possibly with an empty list. Rows
@@ -189,15 +185,11 @@ class _ComponentPlan:
             path = self._paths[element_type] = compile_path(self.expression, element_type)
         return path
 
-    def rows(
-        self, element: Any, element_type: str | None, resource: Mapping[str, Any]
-    ) -> Extracted:
+    def rows(self, element: Any, element_type: str | None, resource: Mapping[str, Any]) -> Extracted:
         """Rows of this component for one element of the composite."""
         path = self.path(element_type)
         required = path.required_keys
-        if required is not None and (
-            type(element) is not dict or element.keys().isdisjoint(required)
-        ):
+        if required is not None and (type(element) is not dict or element.keys().isdisjoint(required)):
             return []
         found: Extracted = []
         for value, value_type in path.evaluate_node(element, element_type, resource):
@@ -282,9 +274,7 @@ class _TypePlans:
         return [plans[index] for index in sorted(selected)]
 
 
-_PLANS: weakref.WeakKeyDictionary[SearchParameterRegistry, dict[str, _TypePlans]] = (
-    weakref.WeakKeyDictionary()
-)
+_PLANS: weakref.WeakKeyDictionary[SearchParameterRegistry, dict[str, _TypePlans]] = weakref.WeakKeyDictionary()
 
 
 def _plans(registry: SearchParameterRegistry, resource_type: str) -> _TypePlans:
@@ -294,19 +284,13 @@ def _plans(registry: SearchParameterRegistry, resource_type: str) -> _TypePlans:
     if type_plans is None:
         parameters = registry.parameters_for(resource_type).values()
         type_plans = _TypePlans(
-            tuple(
-                plan
-                for parameter in parameters
-                if (plan := _plan(registry, resource_type, parameter)) is not None
-            )
+            tuple(plan for parameter in parameters if (plan := _plan(registry, resource_type, parameter)) is not None)
         )
         by_type[resource_type] = type_plans
     return type_plans
 
 
-def _plan(
-    registry: SearchParameterRegistry, resource_type: str, parameter: SearchParameterDef
-) -> _Plan | None:
+def _plan(registry: SearchParameterRegistry, resource_type: str, parameter: SearchParameterDef) -> _Plan | None:
     if parameter.expression is None or parameter.type == "special":
         return None
     context = None if resource_type in ABSTRACT_BASES else resource_type
@@ -554,9 +538,7 @@ def date_range(text: str) -> tuple[int, int] | None:
     match = _DATE_RE.fullmatch(text)
     if match is None:
         return None
-    year_text, month_text, day_text, hour_text, minute_text, second_text, fraction, zone = (
-        match.groups()
-    )
+    year_text, month_text, day_text, hour_text, minute_text, second_text, fraction, zone = match.groups()
     year, month, day = int(year_text), int(month_text or 1), int(day_text or 1)
     if year < 1 or not 1 <= month <= 12 or not 1 <= day <= _days_in_month(year, month):
         return None

@@ -178,12 +178,8 @@ class SearchParameterRegistry:
         kept = [entry for entry in self._entries if entry["url"] not in replaced]
         return SearchParameterRegistry([*kept, *compiled])
 
-    def _compile_custom(
-        self, param: Any, batch: Mapping[Any, Mapping[str, Any]]
-    ) -> Mapping[str, Any]:
-        if not isinstance(param, dict) or param.get("resourceType", "SearchParameter") != (
-            "SearchParameter"
-        ):
+    def _compile_custom(self, param: Any, batch: Mapping[Any, Mapping[str, Any]]) -> Mapping[str, Any]:
+        if not isinstance(param, dict) or param.get("resourceType", "SearchParameter") != "SearchParameter":
             raise InvalidSearchParameter("not a SearchParameter resource")
         label = str(param.get("url") or param.get("code") or "SearchParameter")
         problems = _basic_problems(param)
@@ -191,9 +187,7 @@ class SearchParameterRegistry:
             raise InvalidSearchParameter(f"{label}: " + ", ".join(problems))
         bases = list(param["base"])
         expressions = expressions_per_base(param["expression"], bases)
-        problems = [
-            f"no expression part for base {base}" for base in bases if base not in expressions
-        ]
+        problems = [f"no expression part for base {base}" for base in bases if base not in expressions]
         problems += _expression_problems(expressions)
         components = []
         if param["type"] == "composite":
@@ -297,8 +291,7 @@ def _definitions(
     """One SearchParameterDef per distinct per-base expression, with the types it serves."""
     base = tuple(entry["base"])
     components = tuple(
-        ComponentDef(c["definition"], c["code"], c["type"], c["expression"])
-        for c in entry.get("component", [])
+        ComponentDef(c["definition"], c["code"], c["type"], c["expression"]) for c in entry.get("component", [])
     )
     shared = {
         "code": entry["code"],

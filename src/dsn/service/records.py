@@ -159,7 +159,7 @@ class RecordService:
                 )
             if existing is None:
                 try:
-                    stored = active.create(res_type, res_id, body, method="PUT")
+                    stored = active.create_with_id(res_type, res_id, body, method="PUT")
                 except DuplicateResource:
                     raise FhirError(409, "conflict", f"{res_type}/{res_id} was created concurrently") from None
                 return WriteResult(stored, 201, created=True, issues=issues)

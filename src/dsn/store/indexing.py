@@ -15,6 +15,7 @@ from sqlalchemy import Connection, delete
 
 from dsn.fhir.index_extraction import extract_index_rows
 from dsn.fhir.search_parameters import SearchParameterRegistry
+from dsn.store.bulk import insert_rows
 from dsn.store.schema import INDEX_TABLES
 
 
@@ -43,7 +44,7 @@ class IndexWriter:
         for table, rows in extract_index_rows(resource, self._registry).items():
             buffer = self._rows[table]
             for row in rows:
-                buffer.append({**common, "grp": 0, **row})
+                buffer.append({**common, **row})
 
     def remove(self, resource_pk: int) -> None:
         """Queue the removal of a resource's rows (after a delete)."""
@@ -54,8 +55,7 @@ class IndexWriter:
             delete_all(self._conn, self._stale)
             self._stale = []
         for table, rows in self._rows.items():
-            if rows:
-                self._conn.execute(INDEX_TABLES[table].insert(), rows)
+            insert_rows(self._conn, INDEX_TABLES[table], rows)
         self._rows.clear()
 
 

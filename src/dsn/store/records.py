@@ -16,7 +16,7 @@ class StoredResource:
     can be served without parsing and re-serializing; ``resource`` parses on demand.
     """
 
-    pk: int
+    pk: int | None  # None until a deferred create is flushed
     res_type: str
     res_id: str
     version: int

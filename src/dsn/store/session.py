@@ -20,6 +20,7 @@ from dsn.fhir.patient_compartment import patient_ids
 from dsn.fhir.search_parameters import SearchParameterRegistry
 from dsn.store.clock import now_us, to_instant
 from dsn.store.errors import DuplicateResource, VersionConflict
+from dsn.store.bulk import insert_returning_keys, insert_rows
 from dsn.store.indexing import IndexWriter
 from dsn.store.records import HistoryPage, StoredResource
 from dsn.store.schema import resource, resource_version
@@ -102,11 +103,14 @@ class StoreSession:
         self.conn = conn
         self.registry = registry
         self._indexes = IndexWriter(conn, registry)
+        self._pending: list[StoredResource] = []
+        self._versions: list[StoredResource] = []
 
     # -- reads -------------------------------------------------------------------------
 
     def current(self, res_type: str, res_id: str) -> StoredResource | None:
         """The current version (possibly a deletion tombstone), or None if never stored."""
+        self.flush()
         row = self.conn.execute(
             select(*_CURRENT_COLUMNS).where(resource.c.res_type == res_type, resource.c.res_id == res_id)
         ).first()
@@ -114,6 +118,7 @@ class StoreSession:
 
     def current_by_pks(self, pks: Sequence[int]) -> list[StoredResource]:
         """Current versions for a list of keys, in the order given."""
+        self.flush()
         if not pks:
             return []
         rows = self.conn.execute(select(*_CURRENT_COLUMNS).where(resource.c.pk.in_(pks))).all()
@@ -121,6 +126,7 @@ class StoreSession:
         return [by_pk[pk] for pk in pks if pk in by_pk]
 
     def version(self, res_type: str, res_id: str, version: int) -> StoredResource | None:
+        self.flush()
         row = self.conn.execute(
             select(*_VERSION_COLUMNS).where(
                 resource_version.c.res_type == res_type,
@@ -146,6 +152,7 @@ class StoreSession:
         Paging by cursor rather than offset keeps pages stable while new versions are
         written: they are newer than every cursor, so they never shift older pages.
         """
+        self.flush()
         conditions = []
         if res_type is not None:
             conditions.append(resource_version.c.res_type == res_type)
@@ -189,7 +196,25 @@ class StoreSession:
     # -- writes ------------------------------------------------------------------------
 
     def create(self, res_type: str, res_id: str, body: dict[str, Any], *, method: str = "POST") -> StoredResource:
-        """Store version 1 of a new resource; ``DuplicateResource`` if the id is taken."""
+        """Store version 1 of a resource with a server-assigned (unique) id.
+
+        The row is written at the next :meth:`flush` (before any read of this session,
+        and at commit) together with the other pending creates: one multi-row insert
+        instead of a round trip per resource, which is what makes transaction Bundles
+        fast. Server-assigned ids are UUIDs, so no conflict check is needed.
+        """
+        now = now_us()
+        body = stamp_meta(body, res_id, 1, now)
+        text = orjson.dumps(body).decode()
+        stored = StoredResource(None, res_type, res_id, 1, now, False, text, patient_key_of(body), method, body)
+        self._pending.append(stored)
+        return stored
+
+    def create_with_id(
+        self, res_type: str, res_id: str, body: dict[str, Any], *, method: str = "PUT"
+    ) -> StoredResource:
+        """Store version 1 under a client-chosen id; ``DuplicateResource`` if it is taken."""
+        self.flush()
         now = now_us()
         body = stamp_meta(body, res_id, 1, now)
         text = orjson.dumps(body).decode()
@@ -207,9 +232,10 @@ class StoreSession:
         ).scalar_one_or_none()
         if pk is None:
             raise DuplicateResource(f"{res_type}/{res_id}")
-        self._write_version(pk, res_type, res_id, 1, now, False, method, patient_key, text)
+        stored = StoredResource(pk, res_type, res_id, 1, now, False, text, patient_key, method, body)
+        self._versions.append(stored)
         self._indexes.add(pk, res_type, patient_key, body, replace=False)
-        return StoredResource(pk, res_type, res_id, 1, now, False, text, patient_key, method, body)
+        return stored
 
     def update(
         self,
@@ -223,35 +249,81 @@ class StoreSession:
         The compare-and-set on ``version`` is what makes ``If-Match`` safe under
         concurrency: of two writers that read version n, exactly one moves it to n+1.
         """
+        assert existing.pk is not None
         version = existing.version + 1
         now = max(now_us(), existing.last_updated + 1)
         body = stamp_meta(body, existing.res_id, version, now)
         text = orjson.dumps(body).decode()
         patient_key = patient_key_of(body)
         self._compare_and_set(existing, version, now, False, patient_key, text)
-        self._write_version(
-            existing.pk, existing.res_type, existing.res_id, version, now, False, method, patient_key, text
-        )
-        self._indexes.add(existing.pk, existing.res_type, patient_key, body, replace=True)
-        return StoredResource(
+        stored = StoredResource(
             existing.pk, existing.res_type, existing.res_id, version, now, False, text, patient_key, method, body
         )
+        self._versions.append(stored)
+        self._indexes.add(existing.pk, existing.res_type, patient_key, body, replace=True)
+        return stored
 
     def delete(self, existing: StoredResource) -> StoredResource:
         """Write a deletion version (a tombstone) and drop the resource from search."""
+        assert existing.pk is not None
         version = existing.version + 1
         now = max(now_us(), existing.last_updated + 1)
         self._compare_and_set(existing, version, now, True, existing.patient_key, None)
-        self._write_version(
-            existing.pk, existing.res_type, existing.res_id, version, now, True, "DELETE", existing.patient_key, None
-        )
-        self._indexes.remove(existing.pk)
-        return StoredResource(
+        stored = StoredResource(
             existing.pk, existing.res_type, existing.res_id, version, now, True, None, existing.patient_key, "DELETE"
         )
+        self._versions.append(stored)
+        self._indexes.remove(existing.pk)
+        return stored
 
     def flush(self) -> None:
-        """Write buffered index rows; called before any search that must see them and at commit."""
+        """Write pending creates, version rows and index rows.
+
+        Called before every read of the session (so a transaction sees its own writes)
+        and at commit.
+        """
+        if self._pending:
+            pending, self._pending = self._pending, []
+            pks = insert_returning_keys(
+                self.conn,
+                resource,
+                [
+                    {
+                        "res_type": item.res_type,
+                        "res_id": item.res_id,
+                        "version": 1,
+                        "last_updated": item.last_updated,
+                        "deleted": False,
+                        "patient_key": item.patient_key,
+                        "body": item.body,
+                    }
+                    for item in pending
+                ],
+            )
+            for item, pk in zip(pending, pks, strict=True):
+                item.pk = pk
+                self._indexes.add(pk, item.res_type, item.patient_key, item.resource or {}, replace=False)
+            self._versions.extend(pending)
+        if self._versions:
+            versions, self._versions = self._versions, []
+            insert_rows(
+                self.conn,
+                resource_version,
+                [
+                    {
+                        "resource_pk": item.pk,
+                        "res_type": item.res_type,
+                        "res_id": item.res_id,
+                        "version": item.version,
+                        "last_updated": item.last_updated,
+                        "deleted": item.deleted,
+                        "method": item.method or "PUT",
+                        "patient_key": item.patient_key,
+                        "body": item.body,
+                    }
+                    for item in versions
+                ],
+            )
         self._indexes.flush()
 
     # -- internals ---------------------------------------------------------------------
@@ -281,32 +353,6 @@ class StoreSession:
                 select(resource.c.version).where(resource.c.pk == existing.pk)
             ).scalar_one_or_none()
             raise VersionConflict(existing.version, actual)
-
-    def _write_version(
-        self,
-        pk: int,
-        res_type: str,
-        res_id: str,
-        version: int,
-        now: int,
-        deleted: bool,
-        method: str,
-        patient_key: str | None,
-        text: str | None,
-    ) -> None:
-        self.conn.execute(
-            resource_version.insert().values(
-                resource_pk=pk,
-                res_type=res_type,
-                res_id=res_id,
-                version=version,
-                last_updated=now,
-                deleted=deleted,
-                method=method,
-                patient_key=patient_key,
-                body=text,
-            )
-        )
 
     def _insert_if_absent(self) -> Any:
         """``INSERT ... ON CONFLICT DO NOTHING RETURNING pk``: a lost create race yields no row.
