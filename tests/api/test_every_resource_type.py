@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.support.minimal_resources import minimal_instance
 
 from dsn.fhir.definitions import resource_types
-from tests.support.minimal_resources import minimal_instance
 
 FHIR = {"Content-Type": "application/fhir+json"}
 ALL_TYPES = sorted(resource_types())

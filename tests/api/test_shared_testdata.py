@@ -7,7 +7,6 @@ import json
 
 import pytest
 from fastapi.testclient import TestClient
-
 from tests.conftest import shared_path
 from tests.support.known_invalid_examples import KNOWN_INVALID_EXAMPLES
 

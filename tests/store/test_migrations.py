@@ -25,7 +25,11 @@ def test_upgrade_is_idempotent_and_downgrade_removes_tables(engine: Engine) -> N
         if engine.dialect.name == "sqlite":
             names = conn.execute(text("SELECT name FROM sqlite_master WHERE type='table'")).scalars().all()
         else:
-            names = conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")).scalars().all()
+            names = (
+                conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"))
+                .scalars()
+                .all()
+            )
     assert "resource" not in names
     upgrade(engine)
     assert current_revision(engine) is not None

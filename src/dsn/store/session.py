@@ -18,9 +18,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from dsn.fhir.patient_compartment import patient_ids
 from dsn.fhir.search_parameters import SearchParameterRegistry
+from dsn.store.bulk import insert_returning_keys, insert_rows
 from dsn.store.clock import now_us, to_instant
 from dsn.store.errors import DuplicateResource, VersionConflict
-from dsn.store.bulk import insert_returning_keys, insert_rows
 from dsn.store.indexing import IndexWriter
 from dsn.store.records import HistoryPage, StoredResource
 from dsn.store.schema import resource, resource_version
