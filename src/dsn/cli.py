@@ -98,6 +98,41 @@ def load(paths: list[Path] = typer.Argument(..., help="Bundle JSON files (transa
     raise typer.Exit(1 if failed else 0)
 
 
+@app.command()
+def reindex(
+    resource_type: str = typer.Option(None, "--type", help="Only this resource type (default: all)."),
+    restart: bool = typer.Option(False, help="Start over instead of resuming an interrupted run."),
+    batch_size: int = typer.Option(500, help="Resources per transaction."),
+) -> None:
+    """Rebuild search indexes (resumable); makes stored SearchParameter resources searchable."""
+    from tqdm import tqdm
+
+    from dsn.fhir.definitions import is_resource_type
+    from dsn.store.engine import make_engine
+    from dsn.store.migrate import upgrade
+    from dsn.store.reindex import reindex as run_reindex
+
+    if resource_type is not None and not is_resource_type(resource_type):
+        typer.echo(f"unknown resource type: {resource_type}", err=True)
+        raise typer.Exit(2)
+    engine = make_engine(get_settings().resolved_database_url())
+    upgrade(engine)
+    bar = tqdm(unit="res", desc=f"reindex {resource_type or 'all'}")
+    report = run_reindex(
+        engine,
+        res_type=resource_type,
+        batch_size=batch_size,
+        restart=restart,
+        progress=bar.update,
+        total_callback=lambda total: setattr(bar, "total", total),
+    )
+    bar.close()
+    resumed = f" (resumed after key {report.resumed_from})" if report.resumed_from else ""
+    typer.echo(f"reindexed {report.resources} resources{resumed}")
+    for url in report.custom_parameters:
+        typer.echo(f"search parameter live: {url}")
+
+
 def _safe_url(url: str) -> str:
     """The database URL without its password, for printing."""
     from sqlalchemy.engine import make_url

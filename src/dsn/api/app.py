@@ -19,7 +19,7 @@ from dsn.api.interactions import (
     vread,
 )
 from dsn.api.middleware import RequestContextMiddleware
-from dsn.api.operations import validate
+from dsn.api.operations import everything, lastn, validate
 from dsn.config import Settings, get_settings
 from dsn.logging import configure as configure_logging
 from dsn.service.records import RecordService
@@ -37,6 +37,8 @@ def fhir_router() -> APIRouter:
         capabilities,
         transaction,
         validate,
+        everything,
+        lastn,
         history,
         vread,
         search,

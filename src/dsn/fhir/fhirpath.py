@@ -42,6 +42,9 @@ Evaluator = Callable[[Focus, Mapping[str, Any]], Focus]
 Types = frozenset[str] | None
 """Static types of a collection; None when they are only known at run time."""
 
+ElementKeys = tuple[tuple[tuple[str, str], ...], bool]
+"""(JSON key, FHIR type) pairs holding an element, and whether it is a choice element."""
+
 BOOLEAN = "boolean"
 
 
@@ -77,8 +80,7 @@ class ElementModel:
         self.resource_types = frozenset(resource_types)
         names = set(elements) | set(bases) | self.primitives
         self._canonical = {name.lower(): name for name in names if "." not in name}
-        self._child_cache: dict[tuple[str, str], tuple[tuple[tuple[str, str], ...], bool] | None]
-        self._child_cache = {}
+        self._child_cache: dict[tuple[str, str], ElementKeys | None] = {}
 
     @classmethod
     @cache
@@ -103,7 +105,7 @@ class ElementModel:
             current = self._bases.get(current)
         return False
 
-    def child(self, type_name: str, name: str) -> tuple[tuple[tuple[str, str], ...], bool] | None:
+    def child(self, type_name: str, name: str) -> ElementKeys | None:
         """JSON keys and types of element ``name`` on ``type_name``, and whether it is a choice.
 
         Returns None when the model does not know the element. A name already in
@@ -114,7 +116,7 @@ class ElementModel:
             self._child_cache[key] = self._resolve_child(type_name, name)
         return self._child_cache[key]
 
-    def _resolve_child(self, type_name: str, name: str) -> tuple[tuple[tuple[str, str], ...], bool] | None:
+    def _resolve_child(self, type_name: str, name: str) -> ElementKeys | None:
         table = self._table(type_name)
         if table is None:
             return None

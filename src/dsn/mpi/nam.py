@@ -44,6 +44,7 @@ from datetime import date
 from typing import Final, Literal
 
 __all__ = [
+    "FEMALE_MONTH_OFFSET",
     "NAM_LENGTH",
     "NAM_SYSTEM",
     "NamCheck",
@@ -72,10 +73,10 @@ Field = Literal["family", "given", "birthDate", "gender", "format"]
 NamCheck = Callable[[str], bool]
 """A check-character algorithm: takes a normalized, well-formed NAM, says if it verifies."""
 
-_STRIPPED_FROM_NAM: Final = re.compile(r"[\s\-]+")
+_STRIPPED_FROM_NAM: Final = re.compile(r"[\s\-\u2010-\u2015]+")  # spaces, hyphens, dashes
 _SAINT_PREFIX: Final = re.compile(r"^(?:SAINTE|SAINT|STE|ST)[\s\-.]+(?=[A-Z])")
 _NOT_LETTER: Final = re.compile(r"[^A-Z]+")
-_FHIR_DATE: Final = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_FHIR_DATE: Final = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 # Letters that NFKD does not decompose into a base letter plus marks.
 _LIGATURES: Final = str.maketrans(
     {"Œ": "OE", "œ": "oe", "Æ": "AE", "æ": "ae", "ß": "ss", "Ø": "O", "ø": "o",
@@ -183,8 +184,7 @@ def parse_nam(text: str) -> ParsedNam:
     else:
         raise NamFormatError(
             f"NAM month {digits[2:4]} is neither 01–12 (men) nor 51–62 (women)",
-            f"Le mois {digits[2:4]} du NAM n'est ni entre 01 et 12 (hommes) "
-            "ni entre 51 et 62 (femmes)",
+            f"Le mois {digits[2:4]} du NAM n'est ni entre 01 et 12 (hommes) ni entre 51 et 62 (femmes)",
         )
     if not 1 <= day <= _max_day(yy, month):
         raise NamFormatError(
@@ -262,10 +262,7 @@ def build_nam(family: str, given: str, birth_date: date, sex: str, sequence: int
     if not 0 <= sequence <= 9:
         raise ValueError(f"the NAM sequence digit is 0–9, not {sequence}")
     month = birth_date.month + (FEMALE_MONTH_OFFSET if sex == "female" else 0)
-    first11 = (
-        f"{expected_letters(family, given)}"
-        f"{birth_date.year % 100:02d}{month:02d}{birth_date.day:02d}{sequence}"
-    )
+    first11 = f"{expected_letters(family, given)}{birth_date.year % 100:02d}{month:02d}{birth_date.day:02d}{sequence}"
     return first11 + dsn_check_character(first11)
 
 
@@ -333,10 +330,8 @@ def check_consistency(
             NamFinding(
                 "warning",
                 "format",
-                f"The NAM check character '{parsed.check}' does not verify "
-                "with the configured algorithm",
-                f"Le caractère de contrôle « {parsed.check} » du NAM ne se vérifie pas "
-                "avec l'algorithme configuré",
+                f"The NAM check character '{parsed.check}' does not verify with the configured algorithm",
+                f"Le caractère de contrôle « {parsed.check} » du NAM ne se vérifie pas avec l'algorithme configuré",
             )
         )
     return findings
@@ -362,9 +357,7 @@ def _check_family(parsed: ParsedNam, family: str | None, findings: list[NamFindi
     )
 
 
-def _check_given(
-    parsed: ParsedNam, given: str | Sequence[str] | None, findings: list[NamFinding]
-) -> None:
+def _check_given(parsed: ParsedNam, given: str | Sequence[str] | None, findings: list[NamFinding]) -> None:
     first = given if isinstance(given, str) else (given[0] if given else None)
     if not first or not _NOT_LETTER.sub("", _fold(first)):
         return
@@ -384,9 +377,7 @@ def _check_given(
     )
 
 
-def _check_birth_date(
-    parsed: ParsedNam, birth_date: date | str | None, findings: list[NamFinding]
-) -> None:
+def _check_birth_date(parsed: ParsedNam, birth_date: date | str | None, findings: list[NamFinding]) -> None:
     if birth_date is None:
         return
     parts = _date_parts(birth_date)
@@ -396,8 +387,7 @@ def _check_birth_date(
                 "error",
                 "birthDate",
                 f"Birth date {birth_date!r} is not a date; it cannot be compared with the NAM",
-                f"La date de naissance {birth_date!r} n'est pas une date; impossible de la "
-                "comparer au NAM",
+                f"La date de naissance {birth_date!r} n'est pas une date; impossible de la comparer au NAM",
             )
         )
         return
@@ -420,8 +410,7 @@ def _check_birth_date(
                 "error",
                 "birthDate",
                 f"NAM month {parsed.month:02d} does not match birth month {month:02d}",
-                f"Le mois {parsed.month:02d} du NAM ne correspond pas au mois de naissance "
-                f"{month:02d}",
+                f"Le mois {parsed.month:02d} du NAM ne correspond pas au mois de naissance {month:02d}",
             )
         )
     if day is not None and day != parsed.day:
@@ -439,18 +428,14 @@ def _date_parts(birth_date: date | str) -> tuple[int, int | None, int | None] | 
     """(year, month, day) of a date or FHIR partial date; None if it is not one."""
     if isinstance(birth_date, date):
         return birth_date.year, birth_date.month, birth_date.day
-    match = _FHIR_DATE.match(birth_date)
+    match = _FHIR_DATE.fullmatch(birth_date)
     if match is None:
         return None
     year, month, day = (int(part) if part else None for part in match.groups())
     assert year is not None
     if month is not None and not 1 <= month <= 12:
         return None
-    if (
-        month is not None
-        and day is not None
-        and not 1 <= day <= calendar.monthrange(year, month)[1]
-    ):
+    if month is not None and day is not None and not 1 <= day <= calendar.monthrange(year, month)[1]:
         return None
     return year, month, day
 

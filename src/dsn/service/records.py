@@ -21,8 +21,14 @@ from dsn.fhir.patient_compartment import compartment_params
 from dsn.fhir.search_parameters import SearchParameterRegistry
 from dsn.service.context import RequestContext
 from dsn.service.errors import FhirError, gone, invalid, not_found
+from dsn.service.registry import RegistryProvider
 from dsn.service.results import HistoryOutcome, SearchOutcome, WriteResult
-from dsn.service.validation import findings, require_resource_type, require_valid
+from dsn.service.validation import (
+    findings,
+    require_resource_type,
+    require_usable_search_parameter,
+    require_valid,
+)
 from dsn.store.clock import from_instant, now_us
 from dsn.store.errors import DuplicateResource, VersionConflict
 from dsn.store.records import StoredResource
@@ -33,6 +39,14 @@ from dsn.store.search.query import SearchQuery
 from dsn.store.session import Store, StoreSession
 
 ID_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.")
+
+
+def require_valid_content(body: Any, res_type: str) -> list:
+    """Structural validation, then the rules DSN adds for particular resource types."""
+    issues = require_valid(body, res_type)
+    if res_type == "SearchParameter":
+        require_usable_search_parameter(body)
+    return issues
 
 
 def new_id() -> str:
@@ -60,17 +74,25 @@ def parse_version_tag(value: str | None) -> int | None:
 class RecordService:
     """FHIR interactions over a :class:`Store`."""
 
-    def __init__(self, store: Store, settings: Settings, registry: SearchParameterRegistry | None = None) -> None:
+    def __init__(self, store: Store, settings: Settings) -> None:
         self.store = store
         self.settings = settings
-        self.registry = registry or SearchParameterRegistry.default()
-        self.parser = QueryParser(self.registry, resource_types(), max_count=settings.max_page_size)
+        self.registries = RegistryProvider(store)
+
+    @property
+    def registry(self) -> SearchParameterRegistry:
+        """The search parameters in force (built-in plus live custom ones)."""
+        return self.registries.current()
+
+    @property
+    def parser(self) -> QueryParser:
+        return QueryParser(self.registry, resource_types(), max_count=self.settings.max_page_size)
 
     # -- transactions -----------------------------------------------------------------
 
     @contextmanager
     def writing(self) -> Iterator[StoreSession]:
-        with self.store.write() as session:
+        with self.store.write(self.registry) as session:
             yield session
 
     # -- read ---------------------------------------------------------------------------
@@ -122,7 +144,7 @@ class RecordService:
                     )
             if isinstance(body, dict):
                 body = {k: v for k, v in body.items() if k != "id"}
-            issues = require_valid(body, res_type)
+            issues = require_valid_content(body, res_type)
             stored = active.create(res_type, assigned_id or new_id(), body, method="POST")
             return WriteResult(stored, 201, created=True, issues=issues)
 
@@ -147,7 +169,7 @@ class RecordService:
                     f"the resource id '{body.get('id')}' does not match the id '{res_id}' in the URL",
                     f"{res_type}.id",
                 )
-        issues = require_valid(body, res_type)
+        issues = require_valid_content(body, res_type)
         with self._session(session) as active:
             existing = active.current(res_type, res_id)
             if expected is not None and (existing is None or existing.version != expected):
@@ -231,7 +253,7 @@ class RecordService:
                 raise FhirError(422, "processing", f"the JSON Patch cannot be applied: {exc}") from None
             if not isinstance(patched, dict) or patched.get("resourceType") != res_type or patched.get("id") != res_id:
                 raise FhirError(422, "processing", "a patch may not change resourceType or id")
-            issues = require_valid(patched, res_type)
+            issues = require_valid_content(patched, res_type)
             try:
                 stored = active.update(existing, patched, method="PATCH")
             except VersionConflict as exc:
@@ -389,7 +411,7 @@ class RecordService:
         if session is not None:
             yield session
         else:
-            with self.store.write() as own:
+            with self.store.write(self.registry) as own:
                 yield own
 
     @contextmanager

@@ -37,3 +37,19 @@ def require_valid(body: Any, expected_type: str | None) -> list[OutcomeIssue]:
 def require_resource_type(res_type: str) -> None:
     if not is_resource_type(res_type):
         raise FhirError(404, "not-supported", f"'{res_type}' is not a FHIR R4 resource type")
+
+
+def require_usable_search_parameter(body: Any) -> None:
+    """A SearchParameter with an expression must compile, or it could never be searched.
+
+    One without an expression is valid FHIR (documentation, special parameters): it is
+    stored, and ``dsn reindex`` leaves it out.
+    """
+    from dsn.fhir.search_parameters import InvalidSearchParameter, SearchParameterRegistry
+
+    if not isinstance(body, dict) or "expression" not in body:
+        return
+    try:
+        SearchParameterRegistry.default().with_custom([body])
+    except InvalidSearchParameter as exc:
+        raise FhirError(422, "business-rule", f"this SearchParameter cannot be used for search: {exc}") from None

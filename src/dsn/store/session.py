@@ -371,22 +371,24 @@ class StoreSession:
 class Store:
     """Opens store sessions on one engine."""
 
-    def __init__(self, engine: Engine, registry: SearchParameterRegistry | None = None) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.registry = registry
 
     @contextmanager
-    def write(self) -> Iterator[StoreSession]:
-        """A read-write transaction, committed when the block exits without error."""
+    def write(self, registry: SearchParameterRegistry | None = None) -> Iterator[StoreSession]:
+        """A read-write transaction, committed when the block exits without error.
+
+        ``registry`` decides which search parameters are indexed (default: built-in).
+        """
         with self.engine.connect() as conn:
             conn = conn.execution_options(write=True)
             with conn.begin():
-                session = StoreSession(conn, self.registry)
+                session = StoreSession(conn, registry)
                 yield session
                 session.flush()
 
     @contextmanager
     def read(self) -> Iterator[StoreSession]:
-        """A read-only transaction (a consistent snapshot on PostgreSQL)."""
+        """A read-only transaction."""
         with self.engine.connect() as conn, conn.begin():
-            yield StoreSession(conn, self.registry)
+            yield StoreSession(conn)

@@ -141,7 +141,7 @@ def clinical_resources(
     only point backwards).
     """
     chart = _Chart(person, rng, as_of, history_years)
-    chart.write_history()
+    chart.write_history(stop_at=target)
     if target is not None:
         while len(chart.entries) < target:
             chart.extra_checkup()
@@ -168,7 +168,8 @@ class _Chart:
 
     # ------------------------------------------------------------------ timeline
 
-    def write_history(self) -> None:
+    def write_history(self, *, stop_at: int | None = None) -> None:
+        """Write every planned episode, or stop once ``stop_at`` resources exist."""
         episodes: list[tuple[date, int, str, Any]] = []
         for item in self.chronic:
             if item.onset >= self.start:
@@ -186,11 +187,14 @@ class _Chart:
             "vaccination": self._vaccination,
         }
         for day, _, kind, payload in episodes:
+            if stop_at is not None and len(self.entries) >= stop_at:
+                return
             handlers[kind](day, payload)
 
     def extra_checkup(self) -> None:
-        """One more check-up on a random day of the history (to reach a target size)."""
-        self._checkup(self._random_day(self.start, self.as_of), None)
+        """One more check-up with lab work, on a random day of the history (to reach a
+        target size with the usual mix of resources rather than bare encounters)."""
+        self._checkup(self._random_day(self.start, self.as_of), None, with_labs=True)
 
     def _plan_visits(self, episodes: list[tuple[date, int, str, Any]]) -> None:
         rng, person = self.rng, self.person
@@ -262,7 +266,7 @@ class _Chart:
         self._condition_for_chronic(item, encounter, when)
         self._panels(encounter, when, item.spec.monitoring)
 
-    def _checkup(self, day: date, _: object) -> None:
+    def _checkup(self, day: date, _: object, *, with_labs: bool = False) -> None:
         when = self._clock(day)
         active = [item for item in self.chronic if item.active_on(day)]
         kind = "followup" if active else "checkup"
@@ -281,6 +285,8 @@ class _Chart:
             for panel, share, min_age in _ROUTINE_PANELS:
                 if age >= min_age and panel not in panels and rng.random() < share:
                     panels.append(panel)
+        if with_labs and not panels:
+            panels.append(rng.choice(("cbc", "bmp", "lipids")))
         self._panels(encounter, when, panels)
 
     def _acute(self, day: date, spec: ConditionSpec) -> None:
@@ -358,8 +364,9 @@ class _Chart:
         status = "active"
         if resolved is not None:
             status = "remission" if item.spec.key in _SUBSTANCE_USE else "resolved"
+        diagnosed_now = item.onset >= self.start  # else known from before the history
         item.url = self._condition(
-            item.spec, encounter, onset=self._clock(item.onset), recorded=when,
+            item.spec, encounter, onset=when if diagnosed_now else self._clock(item.onset), recorded=when,
             category="problem-list-item", status=status,
             abatement=self._clock(resolved) if resolved is not None else None,
         )  # fmt: skip

@@ -32,6 +32,10 @@ INTERACTIONS = [
     "search-type",
 ]
 SUPPORTED_SEARCH_TYPES = {*TABLE_BY_TYPE, "composite"}
+TYPE_OPERATIONS = {
+    "Patient": [{"name": "everything", "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"}],
+    "Observation": [{"name": "lastn", "definition": "http://hl7.org/fhir/OperationDefinition/Observation-lastn"}],
+}
 
 
 @router.get("/metadata")
@@ -64,7 +68,8 @@ def _cached(base_url: str, registry: Any) -> dict[str, Any]:
                     if param.type in SUPPORTED_SEARCH_TYPES
                 ],
                 "operation": [
-                    {"name": "validate", "definition": "http://hl7.org/fhir/OperationDefinition/Resource-validate"}
+                    {"name": "validate", "definition": "http://hl7.org/fhir/OperationDefinition/Resource-validate"},
+                    *TYPE_OPERATIONS.get(res_type, []),
                 ],
             }
         )
