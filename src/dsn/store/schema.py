@@ -184,3 +184,6 @@ reindex_job = Table(
     Column("last_pk", BigInteger, nullable=False, default=0),
     Column("done", Boolean, nullable=False, default=False),
 )
+
+# Identity-and-access tables share this metadata (and so the migrations).
+from dsn.store import security_schema  # noqa: E402, F401
