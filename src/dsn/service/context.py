@@ -12,17 +12,31 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """The authenticated party behind a request."""
+    """The authenticated party behind a request.
 
-    kind: str  # "user", "client" (backend service) or "system" (server-internal jobs)
+    ``kind`` is ``user`` (a person who logged in), ``client`` (a backend service with
+    ``system/`` scopes), ``system`` (server-internal work) or ``anonymous``.
+    ``patients`` lists the patients a patient user may act for (themselves and, for a
+    parent, children under 14); ``launch_patient`` is the SMART launch context that
+    ``patient/`` scopes are bound to.
+    """
+
+    kind: str
     subject: str
     display: str = ""
-    roles: tuple[str, ...] = ()
+    role: str | None = None
     scopes: tuple[str, ...] = ()
     organization: str | None = None
     region: str | None = None
-    patient: str | None = None
+    patients: tuple[str, ...] = ()
+    launch_patient: str | None = None
     client_id: str | None = None
+    fhir_user: str | None = None
+    token_id: str | None = None
+
+    @property
+    def is_patient(self) -> bool:
+        return self.role == "patient"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +50,8 @@ class RequestContext:
     purpose_of_use: tuple[str, ...] = field(default_factory=tuple)
 
 
-SYSTEM = Caller(kind="system", subject="dsn", display="DSN server")
+SYSTEM = Caller(kind="system", subject="dsn", display="DSN server", role="system")
+ANONYMOUS = Caller(kind="anonymous", subject="anonymous", display="unauthenticated client")
 
 
 def system_context(request_id: str = "") -> RequestContext:
