@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
@@ -25,6 +26,7 @@ from dsn.store.engine import make_engine
 from dsn.store.migrate import upgrade
 from dsn.store.schema import metadata
 from dsn.store.session import Store
+from tests.support.auth import bearer
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"
@@ -126,8 +128,21 @@ def service(store: Store, settings: Settings) -> RecordService:
 
 
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    app = create_app(settings, migrate=False)
+def app(settings: Settings) -> Iterator[FastAPI]:
+    application = create_app(settings, migrate=False)
+    yield application
+    application.state.engine.dispose()
+
+
+@pytest.fixture
+def client(app: FastAPI, settings: Settings) -> Iterator[TestClient]:
+    """An HTTP client authenticated as a backend integration client (``system/*.cruds``)."""
+    with TestClient(app, base_url="http://testserver", headers=bearer(settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def anonymous_client(app: FastAPI) -> Iterator[TestClient]:
+    """An HTTP client that sends no credentials."""
     with TestClient(app, base_url="http://testserver") as test_client:
         yield test_client
-    app.state.engine.dispose()

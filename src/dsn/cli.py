@@ -39,8 +39,20 @@ def serve(
     bind_host = host or settings.host
     bind_port = port or settings.port
     database = _safe_url(settings.resolved_database_url())
-    typer.echo(f"DSN FHIR endpoint: http://{bind_host}:{bind_port}/fhir  (database: {database})")
-    uvicorn.run(application, host=bind_host, port=bind_port, log_level="warning", access_log=False)
+    tls: dict[str, object] = {}
+    if settings.tls_certfile and settings.tls_keyfile:
+        # HTTPS, and browsers told to never come back over plain HTTP (HSTS).
+        tls = {
+            "ssl_certfile": str(settings.tls_certfile),
+            "ssl_keyfile": str(settings.tls_keyfile),
+            "headers": [("Strict-Transport-Security", f"max-age={settings.hsts_max_age}; includeSubDomains")],
+        }
+    elif settings.tls_certfile or settings.tls_keyfile:
+        typer.echo("DSN_TLS_CERTFILE and DSN_TLS_KEYFILE must be set together", err=True)
+        raise typer.Exit(2)
+    scheme = "https" if tls else "http"
+    typer.echo(f"DSN FHIR endpoint: {scheme}://{bind_host}:{bind_port}/fhir  (database: {database})")
+    uvicorn.run(application, host=bind_host, port=bind_port, log_level="warning", access_log=False, **tls)
 
 
 @db_app.command("upgrade")
@@ -139,6 +151,19 @@ def _safe_url(url: str) -> str:
 
     return make_url(url).render_as_string(hide_password=True)
 
+
+from dsn import cli_admin  # noqa: E402 - admin sub-commands, registered after the core ones
+
+app.add_typer(cli_admin.users_app, name="users")
+app.add_typer(cli_admin.clients_app, name="clients")
+app.add_typer(cli_admin.keys_app, name="keys")
+app.add_typer(cli_admin.regions_app, name="regions")
+app.command("token")(cli_admin.token)
+
+
+from dsn.cli_audit import audit_app  # noqa: E402
+
+app.add_typer(audit_app, name="audit")
 
 if __name__ == "__main__":
     app()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,8 +34,45 @@ class Settings(BaseSettings):
     default_page_size: int = 50
     max_page_size: int = 1000
     pool_size: int = 10
+    role_matrix_file: str | None = Field(
+        default=None, description="JSON file overriding cells of the shipped role matrix."
+    )
+    break_glass_hours: float = Field(default=4.0, description="How long an emergency-access grant lasts.")
     log_level: str = "INFO"
     log_json: bool = True
+
+    # -- identity and access (docs/security-auth.md) ------------------------------------
+    issuer: str | None = Field(
+        default=None,
+        description="OAuth/OIDC issuer URL; default: base_url without its /fhir suffix.",
+    )
+    token_signing_alg: str = Field(default="ES256", description="Access/id token signature: ES256 or RS256.")
+    access_token_lifetime: int = Field(default=300, description="Seconds an access token (and id_token) lives.")
+    refresh_token_lifetime: int = Field(default=8 * 3600, description="Seconds a refresh-token family lives.")
+    auth_code_lifetime: int = Field(default=60, description="Seconds an authorization code may wait to be redeemed.")
+    launch_lifetime: int = Field(default=600, description="Seconds an EHR launch context stays usable.")
+    client_jwks_cache_seconds: int = Field(default=300, description="How long fetched client/issuer JWKS are reused.")
+    login_max_failures: int = Field(default=5, description="Failed logins in a row before a temporary lockout.")
+    login_lockout_seconds: int = Field(default=900, description="Length of the temporary lockout.")
+    login_delay_base: float = Field(default=0.25, description="First delay after a failed login; doubles each time.")
+    login_delay_max: float = Field(default=8.0, description="Longest delay after a failed login.")
+    require_totp_for_privileged: bool = Field(
+        default=True, description="privacy_officer and admin must have TOTP enrolled to log in."
+    )
+    external_issuers: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Trusted external OIDC issuers (JSON list), see docs/security-auth.md.",
+    )
+    tls_certfile: Path | None = Field(default=None, description="PEM certificate: dsn serve speaks HTTPS when set.")
+    tls_keyfile: Path | None = Field(default=None, description="PEM private key for tls_certfile.")
+    hsts_max_age: int = Field(default=31536000, description="Strict-Transport-Security max-age sent over HTTPS.")
+
+    def issuer_url(self) -> str:
+        """The authorization server's issuer: explicit, or the FHIR base without ``/fhir``."""
+        if self.issuer:
+            return self.issuer.rstrip("/")
+        base = self.base_url.rstrip("/")
+        return base[: -len("/fhir")] if base.endswith("/fhir") else base
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file inside ``data_dir``."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from dsn.config import Settings
+from tests.support.auth import bearer
 
 FHIR = {"Content-Type": "application/fhir+json"}
 
@@ -64,7 +65,7 @@ def test_body_over_the_limit_answers_413(settings: Settings) -> None:
 
     small = settings.model_copy(update={"max_body_bytes": 1000})
     app = create_app(small, migrate=False)
-    with TestClient(app) as client:
+    with TestClient(app, headers=bearer(small)) as client:
         big = {"resourceType": "Patient", "name": [{"text": "x" * 5000}]}
         response = client.post("/fhir/Patient", json=big, headers=FHIR)
         assert response.status_code == 413

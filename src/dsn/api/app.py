@@ -6,6 +6,7 @@ from fastapi import APIRouter, FastAPI
 
 import dsn
 from dsn.api import errors
+from dsn.api.auth import auth_router
 from dsn.api.interactions import (
     capabilities,
     create,
@@ -19,9 +20,10 @@ from dsn.api.interactions import (
     vread,
 )
 from dsn.api.middleware import RequestContextMiddleware
-from dsn.api.operations import everything, lastn, validate
+from dsn.api.operations import break_glass, everything, lastn, validate
 from dsn.config import Settings, get_settings
 from dsn.logging import configure as configure_logging
+from dsn.security.keys import ensure_keys
 from dsn.service.records import RecordService
 from dsn.store.engine import make_engine
 from dsn.store.migrate import upgrade
@@ -39,6 +41,7 @@ def fhir_router() -> APIRouter:
         validate,
         everything,
         lastn,
+        break_glass,
         history,
         vread,
         search,
@@ -55,6 +58,8 @@ def fhir_router() -> APIRouter:
 def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_keys(settings.data_dir)
     engine = make_engine(settings.resolved_database_url(), pool_size=settings.pool_size)
     if migrate:
         upgrade(engine)
@@ -69,6 +74,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     app.state.service = RecordService(Store(engine), settings)
     app.add_middleware(RequestContextMiddleware)
     errors.install(app)
+    app.include_router(auth_router)  # before the FHIR routes: /fhir/.well-known/... is not a read
     app.include_router(fhir_router(), prefix=FHIR_PREFIX)
 
     @app.get("/healthz", include_in_schema=False)

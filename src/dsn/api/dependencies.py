@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import Request
 
 from dsn.api.body import parse_json, read_bounded
+from dsn.api.identity import caller_for
 from dsn.api.media import negotiate, require_json_body
 from dsn.api.responses import parse_prefer
 from dsn.config import Settings
@@ -46,10 +47,11 @@ def fhir(request: Request) -> Fhir:
     """FastAPI dependency: negotiate the response format and build the request context."""
     negotiate(request.headers.get("accept"), request.query_params.get("_format"))
     prefer = parse_prefer(request.headers.get("prefer"))
-    base_ctx: RequestContext = request.state.context
-    if prefer.get("handling") == "strict":
-        from dataclasses import replace
-
-        base_ctx = replace(base_ctx, strict=True)
+    ctx = RequestContext(
+        caller=caller_for(request),
+        request_id=request.state.request_id,
+        remote_addr=request.state.remote_addr,
+        strict=prefer.get("handling") == "strict",
+    )
     state = request.app.state
-    return Fhir(request, state.service, state.settings, base_ctx, prefer)
+    return Fhir(request, state.service, state.settings, ctx, prefer)

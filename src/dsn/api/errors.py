@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from dsn.api.responses import fhir_json
 from dsn.fhir.outcome import single_issue
+from dsn.security.authentication import AuthenticationError
 from dsn.service.errors import FhirError
 
 log = structlog.get_logger("dsn.api")
@@ -22,6 +23,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(FhirError)
     async def fhir_error(_request: Request, exc: FhirError) -> Response:
         return fhir_json(exc.outcome(), exc.status, exc.headers)
+
+    @app.exception_handler(AuthenticationError)
+    async def authentication_error(_request: Request, exc: AuthenticationError) -> Response:
+        return fhir_json(
+            single_issue("error", "login", f"invalid credentials: {exc.message}"),
+            401,
+            {"WWW-Authenticate": exc.www_authenticate()},
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -11,23 +11,23 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from starlette.requests import Request
 from starlette.responses import Response
 
-from dsn.api.identity import caller_for
-from dsn.service.context import RequestContext
-
 log = structlog.get_logger("dsn.http")
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 class RequestContextMiddleware(BaseHTTPMiddleware):
-    """Gives every request an id (the client's, if well-formed) and a caller context."""
+    """Gives every request an id (the client's, if well-formed) and protective headers.
+
+    The caller is resolved later, by the ``fhir`` dependency, so that an invalid token
+    is answered like every other error: a 401 OperationOutcome.
+    """
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
         request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
         request.state.request_id = request_id
-        remote = request.client.host if request.client else None
-        request.state.context = RequestContext(caller=caller_for(request), request_id=request_id, remote_addr=remote)
+        request.state.remote_addr = request.client.host if request.client else None
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         try:
@@ -38,6 +38,8 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
         # Health data must not linger in shared caches or browser history.
         response.headers.setdefault("Cache-Control", "no-store")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if request.url.scheme == "https":
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         log.info(
             "request",
             request_id=request_id,

@@ -312,12 +312,7 @@ def _read_entry(service: RecordService, ctx: RequestContext, session: StoreSessi
     if res_type is None:
         raise invalid("GET entries must name a resource type")
     if entry.res_id:
-        session.flush()
-        found = session.current(res_type, entry.res_id)
-        if found is None:
-            raise FhirError(404, "not-found", f"{res_type}/{entry.res_id} is not known")
-        if found.deleted:
-            raise FhirError(410, "deleted", f"{res_type}/{entry.res_id} was deleted")
+        found = service.read(ctx, res_type, entry.res_id, session=session)
         return {
             "resource": found.resource,
             "response": {

@@ -29,8 +29,10 @@ def patient_everything(
         if not params["_page"].isdigit():
             raise invalid(f"invalid _page token '{params['_page']}'", "_page")
         after = int(params["_page"])
+    service.access.require(ctx, "read", "Patient")
     with service.store.read() as session:
-        patient = session.current("Patient", patient_id)
+        visibility = service.access.visibility(ctx, "r", session.conn)
+        patient = session.current("Patient", patient_id, visibility)
         if patient is None or patient.deleted:
             raise not_found("Patient", patient_id)
         page = everything(
@@ -42,6 +44,7 @@ def patient_everything(
             after=after,
             count=count,
             with_total=after == 0,
+            visibility=visibility,
         )
     base = service.settings.base_url.rstrip("/")
     path = f"{base}/Patient/{patient_id}/$everything"
@@ -69,15 +72,18 @@ def observation_lastn(service: RecordService, ctx: RequestContext, pairs: list[t
             raise invalid(f"max must be a positive integer, not '{max_values[-1]}'", "max")
         max_per_code = min(int(max_values[-1]), 1000)
     criteria = [(name, value) for name, value in pairs if name != "max"]
+    service.access.require(ctx, "search", "Observation")
     query = service.parse_search(ctx, "Observation", criteria)
     patient_id = _patient_of(query.criteria)
     with service.store.read() as session:
+        visibility = service.access.visibility(ctx, "s", session.conn)
         found = last_n(
             session.conn,
             query,
-            service._search_context(),
+            service._search_context(visibility),
             patient_id=patient_id,
             max_per_code=max_per_code,
+            visibility=visibility,
         )
     base = service.settings.base_url.rstrip("/")
     bundle: dict[str, Any] = {

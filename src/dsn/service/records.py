@@ -12,13 +12,16 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import parse_qsl
 
 import jsonpatch
 
 from dsn.config import Settings
 from dsn.fhir.definitions import resource_types
+from dsn.fhir.outcome import OutcomeIssue
 from dsn.fhir.patient_compartment import compartment_params
 from dsn.fhir.search_parameters import SearchParameterRegistry
+from dsn.service.access import AccessControl, Visibility
 from dsn.service.context import RequestContext
 from dsn.service.errors import FhirError, gone, invalid, not_found
 from dsn.service.registry import RegistryProvider
@@ -36,7 +39,7 @@ from dsn.store.search.conditions import SearchContext
 from dsn.store.search.executor import PageTokenError, execute
 from dsn.store.search.parse import QueryParser
 from dsn.store.search.query import SearchQuery
-from dsn.store.session import Store, StoreSession
+from dsn.store.session import Store, StoreSession, patient_key_of
 
 ID_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.")
 
@@ -72,12 +75,13 @@ def parse_version_tag(value: str | None) -> int | None:
 
 
 class RecordService:
-    """FHIR interactions over a :class:`Store`."""
+    """FHIR interactions over a :class:`Store`, each one through the access policy."""
 
     def __init__(self, store: Store, settings: Settings) -> None:
         self.store = store
         self.settings = settings
         self.registries = RegistryProvider(store)
+        self.access = AccessControl(store, settings.role_matrix_file)
 
     @property
     def registry(self) -> SearchParameterRegistry:
@@ -97,22 +101,38 @@ class RecordService:
 
     # -- read ---------------------------------------------------------------------------
 
-    def read(self, ctx: RequestContext, res_type: str, res_id: str) -> StoredResource:
+    def read(
+        self, ctx: RequestContext, res_type: str, res_id: str, *, session: StoreSession | None = None
+    ) -> StoredResource:
         require_resource_type(res_type)
-        with self.store.read() as session:
-            found = session.current(res_type, res_id)
-        if found is None:
-            raise not_found(res_type, res_id)
+        self.access.require(ctx, "read", res_type)
+        with self._reading(session) as active:
+            found = self._visible_current(ctx, active, res_type, res_id, "r")
         if found.deleted:
             raise gone(res_type, res_id, found.version)
         return found
 
     def vread(self, ctx: RequestContext, res_type: str, res_id: str, version: str) -> StoredResource:
         require_resource_type(res_type)
+        self.access.require(ctx, "vread", res_type)
         if not version.isdigit():
             raise FhirError(404, "not-found", f"version '{version}' of {res_type}/{res_id} is not known")
         with self.store.read() as session:
+            visibility = self.access.visibility(ctx, "r", session.conn)
+            self._visible_current(ctx, session, res_type, res_id, "r")
             found = session.version(res_type, res_id, int(version))
+            if found is not None and visibility is not None:
+                # The version itself must be visible too (labels and patient may have changed).
+                page = session.history(
+                    res_type=res_type,
+                    res_id=res_id,
+                    count=1,
+                    visibility=visibility,
+                    at_or_before=found.last_updated,
+                    since=found.last_updated,
+                )
+                if not page.entries:
+                    found = None
         if found is None:
             raise FhirError(404, "not-found", f"version {version} of {res_type}/{res_id} is not known")
         if found.deleted:
@@ -133,6 +153,7 @@ class RecordService:
     ) -> WriteResult:
         """Create with a server-assigned id (``assigned_id`` when a transaction chose it)."""
         require_resource_type(res_type)
+        self.access.require(ctx, "create", res_type)
         with self._session(session) as active:
             if if_none_exist:
                 existing = self._conditional_matches(ctx, active, res_type, if_none_exist)
@@ -145,7 +166,8 @@ class RecordService:
             if isinstance(body, dict):
                 body = {k: v for k, v in body.items() if k != "id"}
             issues = require_valid_content(body, res_type)
-            stored = active.create(res_type, assigned_id or new_id(), body, method="POST")
+            self.access.require_own_compartment(ctx, patient_key_of(body))
+            stored = active.create(res_type, assigned_id or new_id(), body, method="POST", source=_source(ctx))
             return WriteResult(stored, 201, created=True, issues=issues)
 
     def update(
@@ -159,6 +181,7 @@ class RecordService:
         session: StoreSession | None = None,
     ) -> WriteResult:
         require_resource_type(res_type)
+        self.access.require(ctx, "update", res_type)
         check_id(res_id)
         expected = parse_version_tag(if_match)
         if isinstance(body, dict):
@@ -170,8 +193,15 @@ class RecordService:
                     f"{res_type}.id",
                 )
         issues = require_valid_content(body, res_type)
+        self.access.require_own_compartment(ctx, patient_key_of(body))
         with self._session(session) as active:
             existing = active.current(res_type, res_id)
+            if existing is not None:
+                visible = active.current(res_type, res_id, self.access.visibility(ctx, "r", active.conn))
+                if visible is None:
+                    # Someone else's record under this id: never reveal it, never overwrite it.
+                    raise FhirError(403, "forbidden", f"{res_type}/{res_id} cannot be written by this user")
+                self.access.require_writable(ctx, existing)
             if expected is not None and (existing is None or existing.version != expected):
                 actual = existing.version if existing else None
                 raise FhirError(
@@ -180,8 +210,9 @@ class RecordService:
                     f"If-Match version {expected} does not match the current version {actual}",
                 )
             if existing is None:
+                self.access.require(ctx, "create", res_type)
                 try:
-                    stored = active.create_with_id(res_type, res_id, body, method="PUT")
+                    stored = active.create_with_id(res_type, res_id, body, method="PUT", source=_source(ctx))
                 except DuplicateResource:
                     raise FhirError(409, "conflict", f"{res_type}/{res_id} was created concurrently") from None
                 return WriteResult(stored, 201, created=True, issues=issues)
@@ -202,6 +233,7 @@ class RecordService:
         session: StoreSession | None = None,
     ) -> WriteResult:
         require_resource_type(res_type)
+        self.access.require(ctx, "update", res_type)
         with self._session(session) as active:
             matches = self._conditional_matches(ctx, active, res_type, criteria)
             if len(matches) > 1:
@@ -232,14 +264,14 @@ class RecordService:
         session: StoreSession | None = None,
     ) -> WriteResult:
         require_resource_type(res_type)
+        self.access.require(ctx, "patch", res_type)
         if not isinstance(operations, list):
             raise invalid("a JSON Patch body must be an array of operations")
         with self._session(session) as active:
-            existing = active.current(res_type, res_id)
-            if existing is None:
-                raise not_found(res_type, res_id)
+            existing = self._visible_current(ctx, active, res_type, res_id, "r")
             if existing.deleted:
                 raise gone(res_type, res_id, existing.version)
+            self.access.require_writable(ctx, existing)
             expected = parse_version_tag(if_match)
             if expected is not None and expected != existing.version:
                 raise FhirError(
@@ -254,6 +286,7 @@ class RecordService:
             if not isinstance(patched, dict) or patched.get("resourceType") != res_type or patched.get("id") != res_id:
                 raise FhirError(422, "processing", "a patch may not change resourceType or id")
             issues = require_valid_content(patched, res_type)
+            self.access.require_own_compartment(ctx, patient_key_of(patched))
             try:
                 stored = active.update(existing, patched, method="PATCH")
             except VersionConflict as exc:
@@ -270,12 +303,13 @@ class RecordService:
     ) -> WriteResult | None:
         """Delete; None when the resource was already deleted (nothing to do)."""
         require_resource_type(res_type)
+        self.access.require(ctx, "delete", res_type)
         with self._session(session) as active:
-            existing = active.current(res_type, res_id)
-            if existing is None:
-                raise not_found(res_type, res_id)
+            existing = self._visible_current(ctx, active, res_type, res_id, "r")
             if existing.deleted:
                 return None
+            self.access.require_writable(ctx, existing)
+            self.access.require_own_compartment(ctx, existing.patient_key)
             try:
                 stored = active.delete(existing)
             except VersionConflict as exc:
@@ -286,6 +320,7 @@ class RecordService:
         self, ctx: RequestContext, res_type: str, criteria: str, *, session: StoreSession | None = None
     ) -> WriteResult | None:
         require_resource_type(res_type)
+        self.access.require(ctx, "delete", res_type)
         with self._session(session) as active:
             matches = self._conditional_matches(ctx, active, res_type, criteria)
             if len(matches) > 1:
@@ -301,8 +336,6 @@ class RecordService:
             require_resource_type(res_type)
         query = self.parser.parse(res_type, pairs)
         if query.issues and ctx.strict:
-            from dsn.fhir.outcome import OutcomeIssue
-
             raise FhirError(
                 400,
                 "invalid",
@@ -320,18 +353,29 @@ class RecordService:
         compartment: tuple[str, str] | None = None,
         session: StoreSession | None = None,
     ) -> SearchOutcome:
+        if res_type is not None:
+            require_resource_type(res_type)
+            self.access.require(ctx, "search", res_type)
+        else:
+            self.access.require_authenticated(ctx)
         query = self.parse_search(ctx, res_type, pairs)
         if compartment is not None:
             require_resource_type(compartment[0])
             query.compartment = compartment
         with self._reading(session) as active:
+            visibility = self.access.visibility(ctx, "s", active.conn)
+            if compartment is not None:
+                # The compartment's owner must be visible: otherwise "no results" and
+                # "you may not look" would be distinguishable.
+                self._visible_current(ctx, active, compartment[0], compartment[1], "r")
             try:
                 result = execute(
                     active.conn,
                     query,
-                    self._search_context(),
+                    self._search_context(visibility),
                     page_size=self.settings.default_page_size,
                     compartment_params=compartment_params(),
+                    visibility=visibility,
                 )
             except PageTokenError as exc:
                 raise invalid(f"invalid _page token: {exc}", "_page") from None
@@ -346,6 +390,9 @@ class RecordService:
     ) -> HistoryOutcome:
         if res_type is not None:
             require_resource_type(res_type)
+            self.access.require(ctx, "history", res_type)
+        else:
+            self.access.require_authenticated(ctx)
         since = _instant_param(params, "_since")
         at = _instant_param(params, "_at")
         count = _count_param(params, self.settings.default_page_size, self.settings.max_page_size)
@@ -357,10 +404,10 @@ class RecordService:
             except ValueError:
                 raise invalid(f"invalid _page token '{params['_page']}'", "_page") from None
         with self.store.read() as session:
+            visibility = self.access.visibility(ctx, "r", session.conn)
             if res_id is not None:
                 assert res_type is not None
-                if session.current(res_type, res_id) is None:
-                    raise not_found(res_type, res_id)
+                self._visible_current(ctx, session, res_type, res_id, "r")
             page = session.history(
                 res_type=res_type,
                 res_id=res_id,
@@ -369,27 +416,40 @@ class RecordService:
                 cursor=cursor,
                 count=count,
                 with_total=cursor is None,
+                visibility=visibility,
             )
         return HistoryOutcome(page)
 
     # -- validation ---------------------------------------------------------------------
 
     def validate(self, ctx: RequestContext, res_type: str | None, body: Any, mode: str | None = None) -> list:
-        """``$validate``: the same findings a write would produce, nothing stored."""
+        """``$validate``: the same findings a write would produce, nothing stored or read."""
+        self.access.require_authenticated(ctx)
         if res_type is not None:
             require_resource_type(res_type)
         return findings(body, res_type)
 
     # -- helpers ------------------------------------------------------------------------
 
-    def _search_context(self) -> SearchContext:
-        return SearchContext(base_url=self.settings.base_url, now_us=now_us())
+    def _visible_current(
+        self, ctx: RequestContext, session: StoreSession, res_type: str, res_id: str, letter: str
+    ) -> StoredResource:
+        """The current row if it exists AND the caller may see it; 404 otherwise (never 403).
+
+        Answering 403 for a row the caller may not see would confirm that it exists.
+        """
+        found = session.current(res_type, res_id, self.access.visibility(ctx, letter, session.conn))
+        if found is None:
+            raise not_found(res_type, res_id)
+        return found
+
+    def _search_context(self, visibility: Visibility | None = None) -> SearchContext:
+        return SearchContext(base_url=self.settings.base_url, now_us=now_us(), visibility=visibility)
 
     def _conditional_matches(
         self, ctx: RequestContext, session: StoreSession, res_type: str, criteria: str
     ) -> list[StoredResource]:
-        from urllib.parse import parse_qsl
-
+        """Resources matching conditional criteria, among those the caller may see."""
         pairs = parse_qsl(criteria.lstrip("?"), keep_blank_values=True)
         if not pairs:
             raise invalid("conditional criteria are empty")
@@ -403,7 +463,8 @@ class RecordService:
             )
         query.count = 2
         session.flush()
-        result = execute(session.conn, query, self._search_context(), page_size=2)
+        visibility = self.access.visibility(ctx, "s", session.conn)
+        result = execute(session.conn, query, self._search_context(visibility), page_size=2, visibility=visibility)
         return result.matches
 
     @contextmanager
@@ -422,6 +483,11 @@ class RecordService:
         else:
             with self.store.read() as own:
                 yield own
+
+
+def _source(ctx: RequestContext) -> tuple[str | None, str | None]:
+    """Who records a new resource: the caller's organization and region."""
+    return ctx.caller.organization, ctx.caller.region
 
 
 def _instant_param(params: dict[str, str], name: str) -> int | None:

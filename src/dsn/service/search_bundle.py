@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
-from dsn.fhir.definitions import summary_elements
+from dsn.fhir.definitions import struct_elements, summary_elements
 from dsn.fhir.outcome import OutcomeIssue, operation_outcome
 from dsn.service.results import SearchOutcome
 from dsn.store.records import StoredResource
@@ -76,26 +77,49 @@ def _entry(
 
 
 def subset(body: dict[str, Any], summary: str | None, elements: tuple[str, ...]) -> dict[str, Any]:
-    """Apply ``_summary`` / ``_elements``, marking the result SUBSETTED as the spec requires."""
+    """Apply ``_summary`` / ``_elements``, marking the result SUBSETTED as the spec requires.
+
+    Every form but ``_summary=false`` leaves out part of the resource, so every one is
+    tagged: a client must not mistake it for the whole resource and write it back.
+    Mandatory top-level elements are kept by ``text`` and ``_elements`` (the spec says
+    servers should always return them).
+    """
     res_type = body.get("resourceType", "")
+    names = _element_names(res_type)
     if summary == "data":
         kept = {k: v for k, v in body.items() if k != "text"}
-    elif summary == "text":
-        kept = {k: v for k, v in body.items() if k in ALWAYS_KEPT or k == "text"}
-    elif summary == "true":
-        allowed = summary_elements(res_type)
-        kept = {k: v for k, v in body.items() if k in ALWAYS_KEPT or _base_name(k) in allowed}
     else:
-        wanted = {e.split(".")[-1] for e in elements}
-        kept = {k: v for k, v in body.items() if k in ALWAYS_KEPT or _base_name(k) in wanted}
-    if summary == "data":
-        return kept
+        if summary == "true":
+            wanted = set(summary_elements(res_type))
+        elif summary == "text":
+            wanted = {"text", *_mandatory(res_type)}
+        else:
+            wanted = {_top_element(e, res_type) for e in elements} | _mandatory(res_type)
+        kept = {k: v for k, v in body.items() if k in ALWAYS_KEPT or names.get(k.lstrip("_"), k) in wanted}
     meta = dict(kept.get("meta") or {})
     meta["tag"] = [*meta.get("tag", []), SUBSETTED]
     kept["meta"] = meta
     return kept
 
 
-def _base_name(key: str) -> str:
-    """``valueQuantity`` → ``value[x]``-style base for summary lookups; ``_birthDate`` → ``birthDate``."""
-    return key.lstrip("_")
+def _top_element(path: str, res_type: str) -> str:
+    """``birthDate``, ``Patient.birthDate`` or ``name.family`` → the top-level element named."""
+    steps = path.split(".")
+    if len(steps) > 1 and steps[0] == res_type:
+        steps = steps[1:]
+    return steps[0]
+
+
+@cache
+def _element_names(res_type: str) -> dict[str, str]:
+    """JSON property → element name: ``valueQuantity`` → ``value``, ``birthDate`` → itself."""
+    names: dict[str, str] = {}
+    for name, info in (struct_elements(res_type) or {}).items():
+        for json_name in info.json_names():
+            names[json_name] = name
+    return names
+
+
+@cache
+def _mandatory(res_type: str) -> frozenset[str]:
+    return frozenset(name for name, info in (struct_elements(res_type) or {}).items() if info.min > 0)

@@ -26,6 +26,9 @@ class StoredResource:
     patient_key: str | None = None
     method: str | None = None
     _parsed: dict[str, Any] | None = field(default=None, repr=False)
+    labels: str | None = None
+    source_org: str | None = None
+    source_region: str | None = None
 
     @property
     def resource(self) -> dict[str, Any] | None:

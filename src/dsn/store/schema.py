@@ -8,6 +8,10 @@ Layout (see docs/architecture.md):
 * ``resource`` holds the current version of every resource (deleted ones included, as
   tombstones) so that a read is one indexed row.
 * ``resource_version`` holds every version, for vread and history.
+* ``labels`` holds the resource's security labels (`` R PSY ``, see
+  dsn.fhir.security_labels) so that access filters need no join.
+* ``source_org``/``source_region`` record who wrote the resource; records may be
+  changed only from the region that wrote them.
 * ``idx_*`` tables hold search values extracted on write, in the same transaction.
   Every row carries the resource type, the parameter code and the patient key, so
   that per-patient queries never scan other patients' rows and the data could be
@@ -59,6 +63,7 @@ resource = Table(
     Column("patient_key", String(ID_LENGTH), nullable=True),
     Column("source_org", String(ID_LENGTH), nullable=True),
     Column("source_region", String(ID_LENGTH), nullable=True),
+    Column("labels", String(200), nullable=True),
     Column("body", Text, nullable=True),
     UniqueConstraint("res_type", "res_id", name="uq_resource_type_id"),
 )
@@ -77,6 +82,7 @@ resource_version = Table(
     Column("deleted", Boolean, nullable=False, default=False),
     Column("method", String(8), nullable=False),
     Column("patient_key", String(ID_LENGTH), nullable=True),
+    Column("labels", String(200), nullable=True),
     Column("body", Text, nullable=True),
     UniqueConstraint("resource_pk", "version", name="uq_resource_version_resource_version"),
 )
@@ -187,3 +193,5 @@ reindex_job = Table(
 
 # Identity-and-access tables share this metadata (and so the migrations).
 from dsn.store import security_schema  # noqa: E402, F401
+# Audit-log tables too (dsn.audit).
+from dsn.store import audit_schema  # noqa: E402, F401

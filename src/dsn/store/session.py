@@ -7,7 +7,7 @@ back as a whole. The store knows FHIR resources but nothing of HTTP or users.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from dsn.fhir.patient_compartment import patient_ids
+from dsn.fhir.security_labels import labels_of
 from dsn.fhir.search_parameters import SearchParameterRegistry
 from dsn.store.bulk import insert_returning_keys, insert_rows
 from dsn.store.clock import now_us, to_instant
@@ -26,6 +27,9 @@ from dsn.store.records import HistoryPage, StoredResource
 from dsn.store.schema import resource, resource_version
 
 _CURRENT_COLUMNS = (
+    resource.c.labels,
+    resource.c.source_org,
+    resource.c.source_region,
     resource.c.pk,
     resource.c.res_type,
     resource.c.res_id,
@@ -36,6 +40,7 @@ _CURRENT_COLUMNS = (
     resource.c.patient_key,
 )
 _VERSION_COLUMNS = (
+    resource_version.c.labels,
     resource_version.c.resource_pk,
     resource_version.c.res_type,
     resource_version.c.res_id,
@@ -59,6 +64,9 @@ def _current(row: Any) -> StoredResource:
         deleted=bool(row.deleted),
         body=row.body,
         patient_key=row.patient_key,
+        labels=row.labels,
+        source_org=row.source_org,
+        source_region=row.source_region,
     )
 
 
@@ -73,6 +81,7 @@ def _version(row: Any) -> StoredResource:
         body=row.body,
         patient_key=row.patient_key,
         method=row.method,
+        labels=row.labels,
     )
 
 
@@ -108,12 +117,19 @@ class StoreSession:
 
     # -- reads -------------------------------------------------------------------------
 
-    def current(self, res_type: str, res_id: str) -> StoredResource | None:
-        """The current version (possibly a deletion tombstone), or None if never stored."""
+    def current(
+        self, res_type: str, res_id: str, visibility: Callable[[Any], Any] | None = None
+    ) -> StoredResource | None:
+        """The current version (possibly a deletion tombstone), or None if never stored.
+
+        With ``visibility`` (the caller's row condition), a row the caller may not see
+        is None too: callers cannot tell "hidden" from "absent".
+        """
         self.flush()
-        row = self.conn.execute(
-            select(*_CURRENT_COLUMNS).where(resource.c.res_type == res_type, resource.c.res_id == res_id)
-        ).first()
+        conditions = [resource.c.res_type == res_type, resource.c.res_id == res_id]
+        if visibility is not None:
+            conditions.append(visibility(resource))
+        row = self.conn.execute(select(*_CURRENT_COLUMNS).where(*conditions)).first()
         return _current(row) if row else None
 
     def current_by_pks(self, pks: Sequence[int]) -> list[StoredResource]:
@@ -146,6 +162,7 @@ class StoreSession:
         cursor: tuple[int, int] | None = None,
         count: int = 50,
         with_total: bool = False,
+        visibility: Callable[[Any], Any] | None = None,
     ) -> HistoryPage:
         """Versions newest first; ``cursor`` (last_updated, pk) continues after a page.
 
@@ -162,6 +179,8 @@ class StoreSession:
             conditions.append(resource_version.c.last_updated >= since)
         if at_or_before is not None:
             conditions.append(resource_version.c.last_updated <= at_or_before)
+        if visibility is not None:
+            conditions.append(visibility(resource_version))
         page_conditions = list(conditions)
         if cursor is not None:
             last_updated, pk = cursor
@@ -195,7 +214,15 @@ class StoreSession:
 
     # -- writes ------------------------------------------------------------------------
 
-    def create(self, res_type: str, res_id: str, body: dict[str, Any], *, method: str = "POST") -> StoredResource:
+    def create(
+        self,
+        res_type: str,
+        res_id: str,
+        body: dict[str, Any],
+        *,
+        method: str = "POST",
+        source: tuple[str | None, str | None] = (None, None),
+    ) -> StoredResource:
         """Store version 1 of a resource with a server-assigned (unique) id.
 
         The row is written at the next :meth:`flush` (before any read of this session,
@@ -206,12 +233,32 @@ class StoreSession:
         now = now_us()
         body = stamp_meta(body, res_id, 1, now)
         text = orjson.dumps(body).decode()
-        stored = StoredResource(None, res_type, res_id, 1, now, False, text, patient_key_of(body), method, body)
+        stored = StoredResource(
+            None,
+            res_type,
+            res_id,
+            1,
+            now,
+            False,
+            text,
+            patient_key_of(body),
+            method,
+            body,
+            labels=labels_of(body),
+            source_org=source[0],
+            source_region=source[1],
+        )
         self._pending.append(stored)
         return stored
 
     def create_with_id(
-        self, res_type: str, res_id: str, body: dict[str, Any], *, method: str = "PUT"
+        self,
+        res_type: str,
+        res_id: str,
+        body: dict[str, Any],
+        *,
+        method: str = "PUT",
+        source: tuple[str | None, str | None] = (None, None),
     ) -> StoredResource:
         """Store version 1 under a client-chosen id; ``DuplicateResource`` if it is taken."""
         self.flush()
@@ -219,6 +266,7 @@ class StoreSession:
         body = stamp_meta(body, res_id, 1, now)
         text = orjson.dumps(body).decode()
         patient_key = patient_key_of(body)
+        labels = labels_of(body)
         pk = self.conn.execute(
             self._insert_if_absent().values(
                 res_type=res_type,
@@ -227,12 +275,29 @@ class StoreSession:
                 last_updated=now,
                 deleted=False,
                 patient_key=patient_key,
+                labels=labels,
+                source_org=source[0],
+                source_region=source[1],
                 body=text,
             )
         ).scalar_one_or_none()
         if pk is None:
             raise DuplicateResource(f"{res_type}/{res_id}")
-        stored = StoredResource(pk, res_type, res_id, 1, now, False, text, patient_key, method, body)
+        stored = StoredResource(
+            pk,
+            res_type,
+            res_id,
+            1,
+            now,
+            False,
+            text,
+            patient_key,
+            method,
+            body,
+            labels=labels,
+            source_org=source[0],
+            source_region=source[1],
+        )
         self._versions.append(stored)
         self._indexes.add(pk, res_type, patient_key, body, replace=False)
         return stored
@@ -255,9 +320,22 @@ class StoreSession:
         body = stamp_meta(body, existing.res_id, version, now)
         text = orjson.dumps(body).decode()
         patient_key = patient_key_of(body)
-        self._compare_and_set(existing, version, now, False, patient_key, text)
+        labels = labels_of(body)
+        self._compare_and_set(existing, version, now, False, patient_key, text, labels)
         stored = StoredResource(
-            existing.pk, existing.res_type, existing.res_id, version, now, False, text, patient_key, method, body
+            existing.pk,
+            existing.res_type,
+            existing.res_id,
+            version,
+            now,
+            False,
+            text,
+            patient_key,
+            method,
+            body,
+            labels=labels,
+            source_org=existing.source_org,
+            source_region=existing.source_region,
         )
         self._versions.append(stored)
         self._indexes.add(existing.pk, existing.res_type, patient_key, body, replace=True)
@@ -268,9 +346,20 @@ class StoreSession:
         assert existing.pk is not None
         version = existing.version + 1
         now = max(now_us(), existing.last_updated + 1)
-        self._compare_and_set(existing, version, now, True, existing.patient_key, None)
+        self._compare_and_set(existing, version, now, True, existing.patient_key, None, existing.labels)
         stored = StoredResource(
-            existing.pk, existing.res_type, existing.res_id, version, now, True, None, existing.patient_key, "DELETE"
+            existing.pk,
+            existing.res_type,
+            existing.res_id,
+            version,
+            now,
+            True,
+            None,
+            existing.patient_key,
+            "DELETE",
+            labels=existing.labels,
+            source_org=existing.source_org,
+            source_region=existing.source_region,
         )
         self._versions.append(stored)
         self._indexes.remove(existing.pk)
@@ -295,6 +384,9 @@ class StoreSession:
                         "last_updated": item.last_updated,
                         "deleted": False,
                         "patient_key": item.patient_key,
+                        "labels": item.labels,
+                        "source_org": item.source_org,
+                        "source_region": item.source_region,
                         "body": item.body,
                     }
                     for item in pending
@@ -319,6 +411,7 @@ class StoreSession:
                         "deleted": item.deleted,
                         "method": item.method or "PUT",
                         "patient_key": item.patient_key,
+                        "labels": item.labels,
                         "body": item.body,
                     }
                     for item in versions
@@ -336,6 +429,7 @@ class StoreSession:
         deleted: bool,
         patient_key: str | None,
         text: str | None,
+        labels: str | None,
     ) -> None:
         result = self.conn.execute(
             update(resource)
@@ -345,6 +439,7 @@ class StoreSession:
                 last_updated=now,
                 deleted=deleted,
                 patient_key=patient_key,
+                labels=labels,
                 body=text,
             )
         )

@@ -2,9 +2,13 @@
 
 Each criterion becomes ``pk IN (SELECT resource_pk FROM idx_<type> WHERE ...)``: the
 database starts from the selective index lookup and semi-joins it to the resources.
-OR-ed values share one subquery; AND-ed criteria are separate subqueries. Negations
-(``:not``, ``:missing=true``, ``ne``) become ``NOT IN`` so that resources with no value
-at all are treated as the spec says.
+OR-ed values share one subquery; AND-ed criteria are separate subqueries. Only the
+negations that the spec defines on the whole resource (``:not``, ``:missing=true``)
+become ``NOT IN``, so that resources with no value at all match them; the ``ne``
+prefix is a comparison like the others, true of a value that differs.
+
+Every subquery reads its index table through an alias of its own, so that nested
+subqueries (chains, ``_has``) never correlate with an enclosing one by accident.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, literal, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true, union
 from sqlalchemy.sql.elements import ColumnClause
 
 from dsn.fhir.text_normalization import normalize_string
@@ -26,7 +30,7 @@ from dsn.store.schema import (
     idx_uri,
     resource,
 )
-from dsn.store.search.query import Criterion, HasCriterion
+from dsn.store.search.query import AnyOf, Criterion, HasCriterion, ListCriterion, SearchCriterion
 from dsn.store.search.values import (
     date_range,
     number_value,
@@ -53,55 +57,82 @@ APPROXIMATE = 0.1
 
 @dataclass(frozen=True, slots=True)
 class SearchContext:
-    """What value compilation needs to know about the server."""
+    """What value compilation needs to know about the server and the caller.
+
+    ``visibility`` is the caller's row condition (access policy and consent); it is
+    applied to the resources a chain, ``_has`` or ``_list`` looks through, so that a
+    search cannot reveal, by what it matches, data the caller may not see.
+    """
 
     base_url: str
     now_us: int
+    visibility: Any = None
 
 
 def criterion_condition(
-    criterion: Criterion | HasCriterion,
+    criterion: SearchCriterion,
     pk: ColumnClause | Any,
     res_id: ColumnClause | Any,
     ctx: SearchContext,
 ) -> ColumnElement[bool]:
     """A condition true for the resource whose key is ``pk`` (and id ``res_id``)."""
+    if isinstance(criterion, AnyOf):
+        return or_(*(criterion_condition(item, pk, res_id, ctx) for item in criterion.alternatives))
     if isinstance(criterion, HasCriterion):
         return _has_condition(criterion, res_id, ctx)
+    if isinstance(criterion, ListCriterion):
+        return _list_condition(criterion, res_id, ctx)
     if criterion.chain is not None:
         return _chain_condition(criterion, pk, ctx)
-    param = criterion.param
-    table = TABLE_BY_TYPE.get(param.type)
-    if param.type == "composite":
-        return pk.in_(_composite_pks(criterion, ctx))
-    if table is None:
-        return false()
     if criterion.modifier == "missing":
-        present = select(table.c.resource_pk).where(table.c.res_type == criterion.res_type, table.c.param == param.code)
-        return pk.not_in(present) if criterion.values == ("true",) else pk.in_(present)
-    negate = criterion.modifier == "not" or (
-        param.type in ("date", "number", "quantity") and all(split_prefix(v)[0] == "ne" for v in criterion.values)
-    )
+        return _missing_condition(criterion, pk)
+    if criterion.param.type == "composite":
+        return pk.in_(_composite_pks(criterion, ctx))
+    return _value_criterion(criterion, pk, ctx)
+
+
+def _value_criterion(criterion: Criterion, pk: Any, ctx: SearchContext) -> ColumnElement[bool]:
+    param = criterion.param
+    base = TABLE_BY_TYPE.get(param.type)
+    if base is None:
+        return false()
     column_param = param.code
     if criterion.modifier == "of-type":
         column_param = f"{param.code}:of-type"
     if criterion.modifier == "identifier":
-        table, column_param = idx_token, f"{param.code}:identifier"
-    alternatives = [_value_condition(criterion, table, raw, ctx, negate) for raw in criterion.values]
+        base, column_param = idx_token, f"{param.code}:identifier"
+    table = base.alias()
+    alternatives = [_value_condition(criterion, table, raw, ctx) for raw in criterion.values]
     subquery = select(table.c.resource_pk).where(
         table.c.res_type == criterion.res_type,
         table.c.param == column_param,
         or_(*alternatives),
     )
-    return pk.not_in(subquery) if negate else pk.in_(subquery)
+    return pk.not_in(subquery) if criterion.modifier == "not" else pk.in_(subquery)
 
 
-def _value_condition(
-    criterion: Criterion, table: Any, raw: str, ctx: SearchContext, negated: bool
-) -> ColumnElement[bool]:
+def _missing_condition(criterion: Criterion, pk: Any) -> ColumnElement[bool]:
+    """``:missing=true`` → no index row for the parameter; ``false`` → at least one.
+
+    A composite is present when its first component is (components of one element are
+    indexed together or not at all).
+    """
+    param = criterion.param
+    code = param.code
+    if param.type == "composite":
+        base = TABLE_BY_TYPE[param.components[0].type]
+        code = f"{param.code}#0"
+    else:
+        base = TABLE_BY_TYPE.get(param.type, idx_token)
+    table = base.alias()
+    present = select(table.c.resource_pk).where(table.c.res_type == criterion.res_type, table.c.param == code)
+    return pk.not_in(present) if criterion.values == ("true",) else pk.in_(present)
+
+
+def _value_condition(criterion: Criterion, table: Any, raw: str, ctx: SearchContext) -> ColumnElement[bool]:
     kind = criterion.param.type
     modifier = criterion.modifier
-    if criterion.modifier == "identifier":
+    if modifier == "identifier":
         return _token(table, raw, None)
     if kind == "string":
         return _string(table, raw, modifier)
@@ -109,24 +140,12 @@ def _value_condition(
         return _token(table, raw, modifier)
     if kind == "date":
         prefix, value = split_prefix(raw)
-        return _date(table, "eq" if negated else prefix, value, ctx)
+        return _date(table, prefix, value, ctx)
     if kind == "number":
         prefix, value = split_prefix(raw)
-        return _number(table, "eq" if negated else prefix, number_value(value))
+        return _number(table, prefix, number_value(value))
     if kind == "quantity":
-        prefix, value = split_prefix(raw)
-        quantity = quantity_value(value)
-        condition = _number(table, "eq" if negated else prefix, quantity.number)
-        if quantity.system is not None:
-            condition = and_(condition, table.c.system == quantity.system)
-        if quantity.code is not None:
-            condition = and_(
-                condition,
-                or_(table.c.code == quantity.code, table.c.unit == quantity.code)
-                if quantity.system is None
-                else table.c.code == quantity.code,
-            )
-        return condition
+        return _quantity(table, raw)
     if kind == "reference":
         return _reference(table, raw, criterion, ctx)
     if kind == "uri":
@@ -168,11 +187,19 @@ def _token(table: Any, raw: str, modifier: str | None) -> ColumnElement[bool]:
 
 
 def _date(table: Any, prefix: str, raw: str, ctx: SearchContext) -> ColumnElement[bool]:
+    """The R4 prefix rules, comparing the searched range with the stored one.
+
+    ``gt``: the range above the searched one overlaps the stored range (the stored
+    range ends after it); ``sa``: the stored range starts after it; ``ne``: the
+    searched range does not contain the stored one.
+    """
     searched = date_range(raw)
     low, high = table.c.low, table.c.high
     equal = and_(low >= searched.low, high <= searched.high)
     if prefix == "eq":
         return equal
+    if prefix == "ne":
+        return or_(low < searched.low, high > searched.high)
     if prefix == "gt":
         return high > searched.high
     if prefix == "lt":
@@ -192,9 +219,15 @@ def _date(table: Any, prefix: str, raw: str, ctx: SearchContext) -> ColumnElemen
 
 
 def _number(table: Any, prefix: str, number: Any) -> ColumnElement[bool]:
+    """``eq`` uses the searched value's implicit precision (5.4 → [5.35, 5.45)).
+
+    The other comparisons ignore it, as the spec says for lt, gt, le, ge and ne.
+    """
     value = table.c.value
     if prefix == "eq":
         return and_(value >= number.low, value < number.high)
+    if prefix == "ne":
+        return value != number.value
     if prefix in ("gt", "sa"):
         return value > number.value
     if prefix in ("lt", "eb"):
@@ -209,16 +242,53 @@ def _number(table: Any, prefix: str, number: Any) -> ColumnElement[bool]:
     return false()
 
 
+def _quantity(table: Any, raw: str) -> ColumnElement[bool]:
+    """``5.4``, ``5.4|system|code``, or ``5.4||unit`` (the code or the unit, any system)."""
+    prefix, value = split_prefix(raw)
+    quantity = quantity_value(value)
+    condition = _number(table, prefix, quantity.number)
+    if quantity.system is not None:
+        condition = and_(condition, table.c.system == quantity.system)
+    if quantity.code is not None:
+        unit_matches = table.c.code == quantity.code
+        if quantity.system is None:
+            unit_matches = or_(unit_matches, table.c.unit == quantity.code)
+        condition = and_(condition, unit_matches)
+    return condition
+
+
 def _uri(table: Any, value: str, modifier: str | None) -> ColumnElement[bool]:
+    """Exact match, or a match by whole path segments for ``:below`` and ``:above``.
+
+    ``url:below=http://acme.org/fhir`` finds ``.../fhir`` and ``.../fhir/ValueSet/1``
+    but not ``.../fhirs``; ``:above`` finds the stored URLs that are such a prefix of
+    the searched one (each is listed, so the index serves the lookup).
+    """
     if modifier == "below":
-        return table.c.value.like(f"{like_escape(value)}%", escape="\\")
+        stem = value.rstrip("/")
+        return or_(table.c.value == stem, table.c.value.like(f"{like_escape(stem)}/%", escape="\\"))
     if modifier == "above":
-        return literal(value).like(table.c.value + "%")
+        return table.c.value.in_(_uri_ancestors(value))
     return table.c.value == value
 
 
+def _uri_ancestors(value: str) -> list[str]:
+    """``http://a.org/x/y`` → itself and ``http://a.org/x``, ``http://a.org`` (with and without '/')."""
+    scheme, separator, rest = value.partition("://")
+    head = f"{scheme}{separator}" if separator else ""
+    segments = (rest if separator else value).rstrip("/").split("/")
+    found = []
+    for end in range(len(segments), 0, -1):
+        prefix = head + "/".join(segments[:end])
+        found += [prefix, prefix + "/"]
+    return found
+
+
 def parse_reference(raw: str, base_url: str) -> tuple[str | None, str | None, str | None, str | None]:
-    """(type, id, version, url) for a reference search value in any of its forms."""
+    """(type, id, version, url) for a reference search value in any of its forms.
+
+    A URL on this server's base is read as the relative reference it stands for.
+    """
     value = unescape(raw)
     base = base_url.rstrip("/") + "/"
     if value.startswith(base):
@@ -234,6 +304,16 @@ def parse_reference(raw: str, base_url: str) -> tuple[str | None, str | None, st
     return None, value, None, None
 
 
+def local_target(ref: Any, ctx: SearchContext) -> ColumnElement[bool]:
+    """The reference row points at a resource of this server.
+
+    Relative references have no URL; absolute ones on this server's base keep it.
+    ``http://elsewhere/fhir/Patient/1`` is another server's patient, not ours.
+    """
+    base = like_escape(ctx.base_url.rstrip("/") + "/")
+    return or_(ref.c.url.is_(None), ref.c.url.like(f"{base}%", escape="\\"))
+
+
 def _reference(table: Any, raw: str, criterion: Criterion, ctx: SearchContext) -> ColumnElement[bool]:
     res_type, res_id, version, url = parse_reference(raw, ctx.base_url)
     if url is not None:
@@ -241,10 +321,10 @@ def _reference(table: Any, raw: str, criterion: Criterion, ctx: SearchContext) -
         if version is not None:
             condition = and_(condition, table.c.target_version == version)
         return condition
-    conditions = [table.c.target_id == res_id]
-    wanted_type = res_type or criterion.target_type
     if res_type and criterion.target_type and res_type != criterion.target_type:
         return false()
+    conditions = [table.c.target_id == res_id, local_target(table, ctx)]
+    wanted_type = res_type or criterion.target_type
     if wanted_type:
         conditions.append(table.c.target_type == wanted_type)
     if version is not None:
@@ -252,7 +332,7 @@ def _reference(table: Any, raw: str, criterion: Criterion, ctx: SearchContext) -
     return and_(*conditions)
 
 
-# -- composite, chains, reverse chains -----------------------------------------------------
+# -- composite, chains, reverse chains, lists ------------------------------------------------
 
 
 def _composite_pks(criterion: Criterion, ctx: SearchContext) -> Select:
@@ -262,70 +342,88 @@ def _composite_pks(criterion: Criterion, ctx: SearchContext) -> Select:
     extraction), so requiring the same ``grp`` keeps "code X with value > 5" from
     matching code X in one component and a value > 5 in another.
     """
-    param = criterion.param
-    alternatives = []
-    for raw in criterion.values:
-        parts = split_composite(raw)
-        first = None
-        conditions = []
-        for index, (component, part) in enumerate(zip(param.components, parts, strict=True)):
-            table = TABLE_BY_TYPE[component.type].alias(f"c{index}")
-            sub = Criterion(component, criterion.res_type, None, (part,))
-            value = _value_condition(sub, table, part, ctx, negated=False)
-            conditions += [
-                table.c.res_type == criterion.res_type,
-                table.c.param == f"{param.code}#{index}",
-                value,
-            ]
-            if first is None:
-                first = table
-            else:
-                conditions += [table.c.resource_pk == first.c.resource_pk, table.c.grp == first.c.grp]
-        assert first is not None
-        alternatives.append(select(first.c.resource_pk).where(*conditions))
+    alternatives = [_composite_alternative(criterion, raw, ctx) for raw in criterion.values]
     if len(alternatives) == 1:
         return alternatives[0]
-    from sqlalchemy import union
-
     return select(union(*alternatives).subquery().c[0])
 
 
+def _composite_alternative(criterion: Criterion, raw: str, ctx: SearchContext) -> Select:
+    param = criterion.param
+    first = None
+    conditions: list[ColumnElement[bool]] = []
+    for index, (component, part) in enumerate(zip(param.components, split_composite(raw), strict=True)):
+        table = TABLE_BY_TYPE[component.type].alias()
+        sub = Criterion(component, criterion.res_type, None, (part,))
+        conditions += [
+            table.c.res_type == criterion.res_type,
+            table.c.param == f"{param.code}#{index}",
+            _value_condition(sub, table, part, ctx),
+        ]
+        if first is None:
+            first = table
+        else:
+            conditions += [table.c.resource_pk == first.c.resource_pk, table.c.grp == first.c.grp]
+    assert first is not None
+    return select(first.c.resource_pk).where(*conditions)
+
+
 def _chain_condition(criterion: Criterion, pk: Any, ctx: SearchContext) -> ColumnElement[bool]:
+    """``subject:Patient.name=x``: references to live Patients matching ``name=x``."""
     assert criterion.chain is not None
-    target = resource.alias("chained")
+    target = resource.alias()
     inner = criterion_condition(criterion.chain, target.c.pk, target.c.res_id, ctx)
     target_ids = select(target.c.res_id).where(
-        target.c.res_type == criterion.target_type, target.c.deleted == false(), inner
+        target.c.res_type == criterion.target_type, target.c.deleted == false(), inner, *_visible(target, ctx)
     )
-    ref = idx_reference
+    ref = idx_reference.alias()
     return pk.in_(
         select(ref.c.resource_pk).where(
             ref.c.res_type == criterion.res_type,
             ref.c.param == criterion.param.code,
             ref.c.target_type == criterion.target_type,
             ref.c.target_id.in_(target_ids),
+            local_target(ref, ctx),
         )
     )
 
 
 def _has_condition(criterion: HasCriterion, res_id: Any, ctx: SearchContext) -> ColumnElement[bool]:
-    ref = idx_reference.alias("has_ref")
-    source = resource.alias("has_source")
-    inner = criterion_condition(criterion.inner, ref.c.resource_pk, source.c.res_id, ctx)
-    if isinstance(criterion.inner, HasCriterion):
-        # The nested _has tests the source's id, so join the source row for it.
-        linked = select(ref.c.target_id).where(
-            source.c.pk == ref.c.resource_pk,
-            ref.c.res_type == criterion.source_type,
-            ref.c.param == criterion.reference_param.code,
-            ref.c.target_type == criterion.res_type,
-            inner,
-        )
-    else:
-        linked = select(ref.c.target_id).where(
-            ref.c.res_type == criterion.source_type,
-            ref.c.param == criterion.reference_param.code,
-            ref.c.target_type == criterion.res_type,
-            inner,
-        )
+    """``_has:Observation:patient:code=x``: the ids that matching Observations refer to."""
+    ref = idx_reference.alias()
+    source = resource.alias()
+    inner = criterion_condition(criterion.inner, source.c.pk, source.c.res_id, ctx)
+    linked = select(ref.c.target_id).where(
+        source.c.pk == ref.c.resource_pk,
+        source.c.deleted == false(),
+        ref.c.res_type == criterion.source_type,
+        ref.c.param == criterion.reference_param.code,
+        ref.c.target_type == criterion.res_type,
+        local_target(ref, ctx),
+        inner,
+        *_visible(source, ctx),
+    )
     return res_id.in_(linked)
+
+
+def _visible(table: Any, ctx: SearchContext) -> list[ColumnElement[bool]]:
+    return [ctx.visibility(table)] if ctx.visibility is not None else []
+
+
+def _list_condition(criterion: ListCriterion, res_id: Any, ctx: SearchContext) -> ColumnElement[bool]:
+    """``_list=id``: the ids of this type that the (live) List's ``item`` refers to."""
+    ref = idx_reference.alias()
+    owner = resource.alias()
+    items = select(ref.c.target_id).where(
+        owner.c.pk == ref.c.resource_pk,
+        owner.c.res_type == "List",
+        owner.c.res_id.in_(criterion.list_ids),
+        owner.c.deleted == false(),
+        *_visible(owner, ctx),
+        ref.c.res_type == "List",
+        ref.c.param == "item",
+        ref.c.target_type == criterion.res_type,
+        local_target(ref, ctx),
+    )
+    return res_id.in_(items)
+

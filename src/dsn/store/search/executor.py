@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, false, func, select, text, tuple_
+from sqlalchemy import ColumnElement, Connection, false, func, select, text, true, tuple_
 
 from dsn.store.records import StoredResource
 from dsn.store.schema import idx_reference, resource
-from dsn.store.search.conditions import SearchContext, criterion_condition
+from dsn.store.search.conditions import SearchContext, criterion_condition, local_target
 from dsn.store.search.query import Include, SearchQuery
 from dsn.store.search.sorting import (
     decode_cursor,
@@ -65,15 +65,16 @@ def base_conditions(
     for criterion in query.criteria:
         conditions.append(criterion_condition(criterion, table.c.pk, table.c.res_id, ctx))
     if query.compartment is not None:
-        conditions.append(compartment_condition(query, compartment_params or {}, table))
+        conditions.append(compartment_condition(query, compartment_params or {}, table, ctx))
     if visibility is not None:
         conditions.append(visibility(table))
     return conditions
 
 
 def compartment_condition(
-    query: SearchQuery, params_by_type: dict[str, tuple[str, ...]], table: Any
+    query: SearchQuery, params_by_type: dict[str, tuple[str, ...]], table: Any, ctx: SearchContext | None = None
 ) -> ColumnElement[bool]:
+    """``Patient/123/Observation``: Observations whose compartment parameters refer to Patient/123."""
     assert query.compartment is not None
     comp_type, comp_id = query.compartment
     res_type = query.res_type
@@ -88,6 +89,7 @@ def compartment_condition(
             idx_reference.c.param.in_(params),
             idx_reference.c.target_type == comp_type,
             idx_reference.c.target_id == comp_id,
+            local_target(idx_reference, ctx) if ctx is not None else true(),
         )
     )
 
@@ -155,7 +157,7 @@ def execute(
     if result.total is None and query.total != "none" and not query.cursor and not more:
         result.total = len(rows)
     if query.includes:
-        result.included = _includes(conn, query.includes, result.matches, visibility)
+        result.included = _includes(conn, query.includes, result.matches, ctx, visibility)
     return result
 
 
@@ -204,6 +206,7 @@ def _includes(
     conn: Connection,
     includes: list[Include],
     matches: list[StoredResource],
+    ctx: SearchContext,
     visibility: Visibility | None,
 ) -> list[StoredResource]:
     """Resolve ``_include``/``_revinclude`` (iterating where asked), without duplicates."""
@@ -216,7 +219,7 @@ def _includes(
             break
         found: list[StoredResource] = []
         for include in active:
-            for item in _include_once(conn, include, frontier, visibility):
+            for item in _include_once(conn, include, frontier, ctx, visibility):
                 if item.pk not in seen:
                     seen.add(item.pk)
                     found.append(item)
@@ -231,8 +234,14 @@ def _include_once(
     conn: Connection,
     include: Include,
     frontier: list[StoredResource],
+    ctx: SearchContext,
     visibility: Visibility | None,
 ) -> list[StoredResource]:
+    """One step of ``_include`` (matches → what they refer to) or ``_revinclude`` (→ what refers to them).
+
+    Only references to this server's resources are followed: an absolute reference
+    to another server names a resource we do not hold, even if an id coincides.
+    """
     ref = idx_reference
     target = resource.alias("included")
     if not include.reverse:
@@ -256,6 +265,7 @@ def _include_once(
         ]
         if include.source_type != "*":
             conditions.append(ref.c.res_type == include.source_type)
+    conditions.append(local_target(ref, ctx))
     if include.param_code != "*":
         conditions.append(ref.c.param == include.param_code)
         if not include.reverse and include.source_type != "*":

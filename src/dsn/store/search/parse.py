@@ -11,7 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from dsn.store.search.query import Criterion, HasCriterion, Include, Issue, SearchQuery, SortKey
+from dsn.store.search.query import (
+    AnyOf,
+    Criterion,
+    HasCriterion,
+    Include,
+    Issue,
+    ListCriterion,
+    SearchQuery,
+    SortKey,
+)
 from dsn.store.search.values import (
     SearchValueError,
     date_range,
@@ -74,6 +83,9 @@ class QueryParser:
                     query.applied.append((name, value))
                 elif name in RESULT_PARAMETERS:
                     self._result_parameter(query, name, value)
+                elif name == "_list":
+                    query.criteria.append(self._list(res_type, value))
+                    query.applied.append((name, value))
                 elif name.startswith("_has:"):
                     if res_type is None:
                         raise SearchValueError("_has needs a resource type")
@@ -90,12 +102,16 @@ class QueryParser:
 
     # -- criteria ------------------------------------------------------------------------
 
-    def _criterion(self, res_type: str, name: str, value: str) -> Criterion:
+    def _criterion(self, res_type: str, name: str, value: str) -> Criterion | AnyOf:
         head, _, rest = name.partition(".")
         code, _, modifier = head.partition(":")
         param = self.registry.get(res_type, code)
         if param is None:
             raise SearchValueError(f"unknown search parameter '{code}' for {res_type}")
+        if param.type == "special" or getattr(param, "expression", "") is None:
+            # Nothing is indexed for these (_text, _content, _query, near): applying
+            # them would silently match nothing, so they are reported instead.
+            raise SearchValueError(f"search parameter '{code}' is not supported by this server")
         modifier_or_none = modifier or None
         if rest:
             return self._chain(res_type, param, modifier_or_none, rest, value)
@@ -121,27 +137,39 @@ class QueryParser:
                 self._check_value(param, modifier_or_none, item)
         return Criterion(param, res_type, modifier_or_none, values, target_type)
 
-    def _chain(self, res_type: str, param: Any, modifier: str | None, rest: str, value: str) -> Criterion:
+    def _chain(
+        self, res_type: str, param: Any, modifier: str | None, rest: str, value: str
+    ) -> Criterion | AnyOf:
+        """``subject:Patient.name=x`` → one chained criterion; ``subject.name=x`` → one per target.
+
+        Without a type, the spec has the server search every target type that has
+        the chained parameter, so the alternatives are OR-ed.
+        """
         if param.type != "reference":
             raise SearchValueError(f"'{param.code}' is not a reference and cannot be chained")
-        targets = [modifier] if modifier else list(param.targets)
         if modifier and modifier not in self.resource_types:
             raise SearchValueError(f"unknown resource type '{modifier}' in chain")
-        if len(targets) != 1:
-            # The spec lets a server try each target; we do, and require the chained
-            # parameter to exist on at least one of them.
-            candidates = [t for t in targets if self.registry.get(t, rest.split(".")[0].split(":")[0])]
-            if not candidates:
-                raise SearchValueError(f"no target of '{param.code}' has parameter '{rest}'")
-            if len(candidates) > 1:
-                raise SearchValueError(
-                    f"chain '{param.code}.{rest}' is ambiguous: specify the type, e.g. "
-                    f"'{param.code}:{candidates[0]}.{rest}'"
-                )
-            targets = candidates
-        target = targets[0]
-        inner = self._criterion(target, rest, value)
-        return Criterion(param, res_type, None, (), target, inner)
+        if modifier and param.targets and modifier not in param.targets:
+            raise SearchValueError(f"'{param.code}' cannot refer to {modifier}")
+        targets = [modifier] if modifier else list(param.targets)
+        if not targets:
+            raise SearchValueError(f"'{param.code}' may refer to any type: name one, e.g. '{param.code}:Patient.{rest}'")
+        chained_code = rest.split(".")[0].split(":")[0]
+        candidates = [t for t in targets if self.registry.get(t, chained_code) is not None]
+        if not candidates:
+            raise SearchValueError(f"no target of '{param.code}' has parameter '{chained_code}'")
+        alternatives = tuple(
+            Criterion(param, res_type, None, (), target, self._criterion(target, rest, value)) for target in candidates
+        )
+        return alternatives[0] if len(alternatives) == 1 else AnyOf(alternatives)
+
+    def _list(self, res_type: str | None, value: str) -> ListCriterion:
+        if res_type is None:
+            raise SearchValueError("_list needs a resource type")
+        list_ids = tuple(unescape(part) for part in split_or(value) if part)
+        if not list_ids:
+            raise SearchValueError("_list needs the id of a List")
+        return ListCriterion(res_type, list_ids)
 
     def _has(self, res_type: str, spec: str, value: str) -> HasCriterion:
         parts = spec.split(":", 2)
@@ -155,7 +183,7 @@ class QueryParser:
             raise SearchValueError(f"'{ref_code}' is not a reference parameter of {source_type}")
         if ref_param.targets and res_type not in ref_param.targets:
             raise SearchValueError(f"{source_type}.{ref_code} cannot refer to {res_type}")
-        inner: Criterion | HasCriterion
+        inner: Criterion | HasCriterion | AnyOf
         if rest.startswith("_has:"):
             inner = self._has(source_type, rest[len("_has:") :], value)
         else:
@@ -179,6 +207,10 @@ class QueryParser:
             parts = split_composite(raw)
             if len(parts) != len(param.components):
                 raise SearchValueError(f"composite '{param.code}' needs {len(param.components)} parts joined by '$'")
+            for component, part in zip(param.components, parts, strict=True):
+                if not part:
+                    raise SearchValueError(f"composite '{param.code}' has an empty part")
+                self._check_value(component, None, part)
         elif kind == "string" and not unescape(raw).strip():
             raise SearchValueError("empty string value")
 

@@ -28,7 +28,7 @@ class Criterion:
     modifier: str | None
     values: tuple[str, ...]
     target_type: str | None = None
-    chain: Criterion | None = None
+    chain: Criterion | AnyOf | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,29 @@ class HasCriterion:
     res_type: str
     source_type: str
     reference_param: Any
-    inner: Criterion | HasCriterion
+    inner: Criterion | HasCriterion | AnyOf
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    """Alternatives of which one must hold: an untyped chain over several target types.
+
+    ``Observation?subject.name=x`` means "the subject is a Patient named x, or a
+    Location named x, ...": one chained criterion per target type having ``name``.
+    """
+
+    alternatives: tuple[Criterion, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ListCriterion:
+    """``_list=id``: resources that are an ``item`` of the List with that id."""
+
+    res_type: str
+    list_ids: tuple[str, ...]
+
+
+SearchCriterion = Criterion | HasCriterion | AnyOf | ListCriterion
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +91,7 @@ class Issue:
 @dataclass(slots=True)
 class SearchQuery:
     res_type: str | None
-    criteria: list[Criterion | HasCriterion] = field(default_factory=list)
+    criteria: list[SearchCriterion] = field(default_factory=list)
     compartment: tuple[str, str] | None = None
     sort: list[SortKey] = field(default_factory=list)
     count: int | None = None

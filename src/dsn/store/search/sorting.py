@@ -13,7 +13,7 @@ import base64
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, false, func, literal, or_, select
 
 from dsn.store.search.conditions import TABLE_BY_TYPE
 from dsn.store.search.query import SortKey
@@ -45,14 +45,25 @@ def sort_expression(key: SortKey, res_type: str, pk: Any) -> Any:
 
 
 def keyset_after(columns: list[tuple[Any, bool]], values: list[Any]) -> ColumnElement[bool]:
-    """Rows strictly after ``values`` in the order given by ``columns`` (expr, descending)."""
+    """Rows strictly after ``values`` in the order given by ``columns`` (expr, descending).
+
+    A None value is a resource without a value for that key: its null flag (the
+    column before it) already orders it, so equality is ``IS NULL`` and no row sorts
+    strictly after it within the same flag.
+    """
     alternatives = []
     for index, (column, descending) in enumerate(columns):
-        equal_prefix = [c == v for (c, _), v in zip(columns[:index], values[:index], strict=True)]
+        equal_prefix = [_same(c, v) for (c, _), v in zip(columns[:index], values[:index], strict=True)]
         value = values[index]
+        if value is None:
+            continue
         step = column < value if descending else column > value
         alternatives.append(and_(*equal_prefix, step))
-    return or_(*alternatives)
+    return or_(false(), *alternatives)
+
+
+def _same(column: Any, value: Any) -> ColumnElement[bool]:
+    return column.is_(None) if value is None else column == value
 
 
 def null_flag(expression: Any) -> Any:

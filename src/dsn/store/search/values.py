@@ -22,6 +22,8 @@ _DATE_RE = re.compile(
     r"(?P<tz>Z|[+-]\d{2}:\d{2})?)?)?)?$"
 )
 
+_UNENCODED_PLUS = re.compile(r"(?<=\d) (\d{2}:\d{2})$")
+
 
 class SearchValueError(ValueError):
     """A search value that cannot be understood."""
@@ -49,9 +51,11 @@ def _to_us(moment: datetime) -> int:
 def date_range(text: str) -> DateRange:
     """The implicit range of a FHIR date/dateTime/instant: ``2020-03`` covers all of March.
 
-    Values without a time zone are taken as UTC, as the index does.
+    Values without a time zone are taken as UTC, as the index does. A ``+hh:mm``
+    zone that reached us as `` hh:mm`` (an unencoded ``+`` in a query string
+    decodes to a space) is read as the ``+`` it was meant to be.
     """
-    match = _DATE_RE.match(text.strip())
+    match = _DATE_RE.match(_UNENCODED_PLUS.sub(r"+\1", text.strip()))
     if not match:
         raise SearchValueError(f"'{text}' is not a valid date (expected YYYY[-MM[-DD[Thh:mm[:ss][zone]]]])")
     parts = match.groupdict()
