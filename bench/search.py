@@ -861,7 +861,9 @@ def main() -> None:
         return
 
     url = schema_url(args.database_url, args.schema)
-    with psycopg.connect(url, autocommit=True) as conn:
+    # No server-side prepared statements: after five executions PostgreSQL may switch a
+    # prepared statement to a generic plan, which ignores the searched values' frequency.
+    with psycopg.connect(url, autocommit=True, prepare_threshold=None) as conn:
         big = conn.execute(
             "SELECT patient_key FROM resource WHERE patient_key IS NOT NULL GROUP BY patient_key "
             "ORDER BY count(*) DESC LIMIT 1"

@@ -41,12 +41,8 @@ def serve(
     database = _safe_url(settings.resolved_database_url())
     tls: dict[str, object] = {}
     if settings.tls_certfile and settings.tls_keyfile:
-        # HTTPS, and browsers told to never come back over plain HTTP (HSTS).
-        tls = {
-            "ssl_certfile": str(settings.tls_certfile),
-            "ssl_keyfile": str(settings.tls_keyfile),
-            "headers": [("Strict-Transport-Security", f"max-age={settings.hsts_max_age}; includeSubDomains")],
-        }
+        # HTTPS; the middleware adds Strict-Transport-Security to every https response.
+        tls = {"ssl_certfile": str(settings.tls_certfile), "ssl_keyfile": str(settings.tls_keyfile)}
     elif settings.tls_certfile or settings.tls_keyfile:
         typer.echo("DSN_TLS_CERTFILE and DSN_TLS_KEYFILE must be set together", err=True)
         raise typer.Exit(2)

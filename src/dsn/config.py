@@ -65,7 +65,6 @@ class Settings(BaseSettings):
     )
     tls_certfile: Path | None = Field(default=None, description="PEM certificate: dsn serve speaks HTTPS when set.")
     tls_keyfile: Path | None = Field(default=None, description="PEM private key for tls_certfile.")
-    hsts_max_age: int = Field(default=31536000, description="Strict-Transport-Security max-age sent over HTTPS.")
 
     def issuer_url(self) -> str:
         """The authorization server's issuer: explicit, or the FHIR base without ``/fhir``."""

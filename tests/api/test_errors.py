@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from tests.support.auth import bearer
 
 from dsn.config import Settings
-from tests.support.auth import bearer
 
 FHIR = {"Content-Type": "application/fhir+json"}
 

@@ -23,7 +23,9 @@ def world(client: TestClient) -> dict[str, str]:
     )
     put(client, {"resourceType": "Patient", "id": "p2"})
     return {
-        "o1": create(client, observation(subject={"reference": "Patient/p1"}, performer=[{"reference": "Practitioner/roy"}])),
+        "o1": create(
+            client, observation(subject={"reference": "Patient/p1"}, performer=[{"reference": "Practitioner/roy"}])
+        ),
         "o2": create(client, observation(subject={"reference": "Patient/p1"})),
         "o3": create(client, observation(subject={"reference": "Patient/p2"})),
     }

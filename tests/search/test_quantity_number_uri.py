@@ -97,7 +97,7 @@ def test_uri_exact_below_and_above(client: TestClient) -> None:
     two = create(client, _value_set("http://acme.org/fhir/ValueSet/124"))
     other = create(client, _value_set("http://acme.org/fhirs/ValueSet/1"))
     root = create(client, _value_set("http://acme.org/fhir"))
-    create(client, {"resourceType": "ValueSet", "status": "active"})
+    no_url = create(client, {"resourceType": "ValueSet", "status": "active"})
     assert found(client, "ValueSet", {"url": "http://acme.org/fhir/ValueSet/123"}) == {one}
     assert found(client, "ValueSet", {"url": "http://acme.org/fhir/ValueSet/12"}) == set()
     assert found(client, "ValueSet", {"url:below": "http://acme.org/fhir"}) == {one, two, root}
@@ -105,3 +105,4 @@ def test_uri_exact_below_and_above(client: TestClient) -> None:
     assert found(client, "ValueSet", {"url:above": "http://acme.org/fhir/ValueSet/123/_history/5"}) == {one, root}
     assert found(client, "ValueSet", {"url:above": "http://acme.org/fhirs/ValueSet/1"}) == {other}
     assert found(client, "ValueSet", {"url:missing": "false"}) == {one, two, other, root}
+    assert found(client, "ValueSet", {"url:missing": "true"}) == {no_url}

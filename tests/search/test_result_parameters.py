@@ -67,6 +67,14 @@ def test_summary_true_keeps_summary_elements_and_marks_subsetted(client: TestCli
     assert _subsetted(resource)
 
 
+def test_summary_true_keeps_choice_elements_flagged_summary(client: TestClient) -> None:
+    create(client, observation(text=NARRATIVE, valueQuantity={"value": 5.4}, effectiveDateTime="2020-01-01"))
+    resource = entries(search(client, "Observation", {"_summary": "true"}))[0]["resource"]
+    assert resource["valueQuantity"] == {"value": 5.4}
+    assert resource["effectiveDateTime"] == "2020-01-01"
+    assert "text" not in resource
+
+
 def test_summary_text_keeps_text_id_meta_and_mandatory_elements(client: TestClient) -> None:
     create(client, observation(text=NARRATIVE, valueString="x", code={"text": "glycémie"}))
     resource = entries(search(client, "Observation", {"_summary": "text"}))[0]["resource"]
@@ -108,3 +116,17 @@ def test_bad_summary_or_total_is_rejected_under_strict_handling(client: TestClie
     assert get(client, "Patient", {"_summary": "maybe"}, **STRICT).status_code == 400
     assert get(client, "Patient", {"_total": "some"}, **STRICT).status_code == 400
     assert get(client, "Patient", {"_count": "-1"}, **STRICT).status_code == 400
+
+
+def test_total_estimate_with_every_kind_of_criterion(client: TestClient) -> None:
+    create(client, observation(subject={"reference": "Patient/p"}, effectiveDateTime="2020-01-01"))
+    params = {
+        "_total": "estimate",
+        "subject": "Patient/p",
+        "date": "ge2019",
+        "code:text": "x",
+        "patient.name": "o'neil_%",
+        "value-quantity:missing": "true",
+    }
+    bundle = search(client, "Observation", params)
+    assert isinstance(bundle["total"], int)

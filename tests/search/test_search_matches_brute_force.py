@@ -18,6 +18,7 @@ evaluator is sure about must (or must not) be found; an uncertain one may be eit
 from __future__ import annotations
 
 import calendar
+import itertools
 import os
 import re
 from collections.abc import Callable, Iterable
@@ -674,7 +675,9 @@ def queries(draw: Callable, pools: Pools) -> tuple[str, list[tuple[str, str]], l
     res_type = draw(st.sampled_from(["Patient", "Observation"]))
     strategy = patient_criteria(pools) if res_type == "Patient" else observation_criteria(pools)
     criteria = draw(st.lists(strategy, min_size=draw(st.sampled_from([0, 1, 1, 1])), max_size=2))
-    sort = draw(st.lists(st.tuples(st.sampled_from(SORTS[res_type]), st.booleans()), max_size=2, unique_by=lambda k: k[0]))
+    sort = draw(
+        st.lists(st.tuples(st.sampled_from(SORTS[res_type]), st.booleans()), max_size=2, unique_by=lambda k: k[0])
+    )
     count = draw(st.sampled_from([None, None, 1, 2, 3]))
     return res_type, criteria, sort, count
 
@@ -712,7 +715,7 @@ def _check_order(evaluator: Evaluator, bodies: dict[str, dict[str, Any]], order:
     def key(res_id: str) -> list[tuple[int, Any]]:
         return [evaluator.sort_key(bodies[res_id], code, descending) for code, descending in sort]
 
-    for before, after in zip(order, order[1:], strict=False):
+    for before, after in itertools.pairwise(order):
         for (code, descending), k1, k2 in zip(sort, key(before), key(after), strict=True):
             if k1 == k2:
                 continue
@@ -729,7 +732,9 @@ def _check_order(evaluator: Evaluator, bodies: dict[str, dict[str, Any]], order:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(data=datasets(), choices=st.data())
-def test_search_matches_brute_force(client: TestClient, data: dict[str, dict[str, Any]], choices: st.DataObject) -> None:
+def test_search_matches_brute_force(
+    client: TestClient, data: dict[str, dict[str, Any]], choices: st.DataObject
+) -> None:
     store(client, data)
     searches = choices.draw(st.lists(queries(Pools.of(data)), min_size=1, max_size=6), label="searches")
     for res_type, criteria, sort, count in searches:

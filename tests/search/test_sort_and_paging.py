@@ -132,3 +132,8 @@ def test_paging_through_resources_without_a_sort_value(client: TestClient) -> No
 
 def test_a_forged_page_token_is_rejected(client: TestClient) -> None:
     assert get(client, "Patient", {"_page": "not-a-token"}).status_code == 400
+
+
+def test_sort_by_an_unindexed_parameter_is_an_error_under_strict_handling(client: TestClient) -> None:
+    assert get(client, "Patient", {"_sort": "_content"}, **STRICT).status_code == 400
+    assert get(client, "Observation", {"_sort": "code-value-quantity"}, **STRICT).status_code == 400

@@ -16,7 +16,9 @@ def _observations(client: TestClient) -> dict[str, str]:
     return {
         "glucose": create(
             client,
-            observation(code={"coding": [coding(LOINC, "2345-7", "Glucose [Mass/volume] in Serum")], "text": "Glycémie"}),
+            observation(
+                code={"coding": [coding(LOINC, "2345-7", "Glucose [Mass/volume] in Serum")], "text": "Glycémie"}
+            ),
         ),
         "snomed": create(client, observation(code={"coding": [coding(SNOMED, "2345-7")]})),
         "bare": create(client, observation(code={"coding": [coding(None, "2345-7")]})),
@@ -114,7 +116,7 @@ def test_meta_tag_security_profile_and_source(client: TestClient) -> None:
         patient(
             meta={
                 "tag": [{"system": "urn:dsn:tag", "code": "pilot"}],
-                "security": [{"system": "http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "code": "R"}],
+                "security": [{"system": "http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "code": "N"}],
                 "profile": ["http://hl7.org/fhir/StructureDefinition/Patient"],
                 "source": "urn:dsn:ciusss-mcq#feed1",
             }
@@ -124,7 +126,9 @@ def test_meta_tag_security_profile_and_source(client: TestClient) -> None:
     assert found(client, "Patient", {"_tag": "urn:dsn:tag|pilot"}) == {tagged}
     assert found(client, "Patient", {"_tag": "pilot"}) == {tagged}
     assert found(client, "Patient", {"_tag:not": "pilot"}) == {plain}
-    assert found(client, "Patient", {"_security": "R"}) == {tagged}
+    assert found(client, "Patient", {"_security": "N"}) == {tagged}
+    confidentiality = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
+    assert found(client, "Patient", {"_security": f"{confidentiality}|N"}) == {tagged}
     assert found(client, "Patient", {"_profile": "http://hl7.org/fhir/StructureDefinition/Patient"}) == {tagged}
     assert found(client, "Patient", {"_source": "urn:dsn:ciusss-mcq#feed1"}) == {tagged}
     assert found(client, "Patient", {"_tag:missing": "true"}) == {plain}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import re
 import secrets
 import time
@@ -131,8 +132,9 @@ class AuthRequest:
         return {k: v for k, v in values.items() if v}
 
 
-def hidden_fields(html: str) -> dict[str, str]:
-    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+def hidden_fields(page: str) -> dict[str, str]:
+    found = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page)
+    return {name: html.unescape(value) for name, value in found}
 
 
 def open_login(client: TestClient, request: AuthRequest, lang: str | None = None) -> Any:
@@ -140,9 +142,7 @@ def open_login(client: TestClient, request: AuthRequest, lang: str | None = None
     return client.get("/oauth/authorize?" + urlencode(params), follow_redirects=False)
 
 
-def submit_login(
-    client: TestClient, page_html: str, username: str, password: str = PASSWORD, **extra: str
-) -> Any:
+def submit_login(client: TestClient, page_html: str, username: str, password: str = PASSWORD, **extra: str) -> Any:
     form = hidden_fields(page_html) | {"username": username, "password": password} | extra
     return client.post("/oauth/authorize", data=form, follow_redirects=False)
 

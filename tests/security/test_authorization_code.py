@@ -39,7 +39,13 @@ def test_a_patient_logs_in_and_the_app_gets_tokens_bound_to_their_record(client)
     assert tokens["token_type"] == "Bearer"
     assert tokens["expires_in"] == 300
     assert tokens["patient"] == "pat-marie"
-    assert tokens["scope"].split() == ["openid", "fhirUser", "launch/patient", "patient/Observation.rs", "offline_access"]
+    assert tokens["scope"].split() == [
+        "openid",
+        "fhirUser",
+        "launch/patient",
+        "patient/Observation.rs",
+        "offline_access",
+    ]
     assert tokens["refresh_token"]
     caller = authenticate(f"Bearer {tokens['access_token']}", settings=settings_of(client), engine=engine_of(client))
     assert (caller.kind, caller.role, caller.launch_patient) == ("user", "patient", "pat-marie")
@@ -81,7 +87,9 @@ def test_pkce_is_required_at_the_authorization_endpoint(client):
 def test_the_plain_pkce_method_is_refused(client):
     add_app(client)
     verifier = "v" * 50
-    response = open_login(client, AuthRequest(scope="patient/*.rs", verifier=verifier, challenge=verifier[:43], method="plain"))
+    response = open_login(
+        client, AuthRequest(scope="patient/*.rs", verifier=verifier, challenge=verifier[:43], method="plain")
+    )
     assert redirect_params(response)["error"] == "invalid_request"
 
 
@@ -130,7 +138,8 @@ def test_a_code_works_once_and_its_reuse_revokes_what_it_gave(client):
     assert again.json()["error"] == "invalid_grant"
     assert client.get("/oauth/userinfo", headers=bearer(first["access_token"])).status_code == 401
     refreshed = client.post(
-        "/oauth/token", data={"grant_type": "refresh_token", "refresh_token": first["refresh_token"], "client_id": "app"}
+        "/oauth/token",
+        data={"grant_type": "refresh_token", "refresh_token": first["refresh_token"], "client_id": "app"},
     )
     assert refreshed.json()["error"] == "invalid_grant"
 
@@ -229,3 +238,10 @@ def test_the_token_endpoint_accepts_only_known_grant_types(client):
     assert response.status_code == 400
     assert response.json()["error"] == "unsupported_grant_type"
     assert response.headers["cache-control"] == "no-store"
+
+
+def test_a_missing_redirect_uri_is_an_error_page(client):
+    add_app(client)
+    response = open_login(client, AuthRequest(scope="patient/*.rs", redirect_uri=""))
+    assert response.status_code == 400
+    assert "location" not in response.headers

@@ -18,7 +18,13 @@ TOKEN_URL = "http://testserver/oauth/token"
 
 def _register(client, public_jwks=None, *, jwks_uri=None, scope="system/*.rs", client_id="lab-feed"):
     register_client(
-        engine_of(client), "Lab feed", kind="backend", scopes=scope.split(), client_id=client_id, jwks=public_jwks, jwks_uri=jwks_uri
+        engine_of(client),
+        "Lab feed",
+        kind="backend",
+        scopes=scope.split(),
+        client_id=client_id,
+        jwks=public_jwks,
+        jwks_uri=jwks_uri,
     )
 
 
@@ -138,5 +144,7 @@ def test_an_app_cannot_use_client_credentials(client):
     register_client(
         engine_of(client), "App", kind="public", scopes=["system/*.rs"], client_id="app", redirect_uris=["https://a/cb"]
     )
-    response = client.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": "app", "scope": "system/*.rs"})
+    response = client.post(
+        "/oauth/token", data={"grant_type": "client_credentials", "client_id": "app", "scope": "system/*.rs"}
+    )
     assert response.json()["error"] == "unauthorized_client"

@@ -100,7 +100,9 @@ def test_a_login_ticket_cannot_be_replayed_into_another_apps_request(client):
     add_clinician(client)
     add_app(client, "patient/*.rs")
     _create_patient(client, "pat-7")
-    picker = submit_login(client, open_login(client, AuthRequest(scope="launch/patient patient/*.rs")).text, "drtremblay")
+    picker = submit_login(
+        client, open_login(client, AuthRequest(scope="launch/patient patient/*.rs")).text, "drtremblay"
+    )
     ticket = hidden_fields(picker.text)["login_ticket"]
     other = AuthRequest(scope="launch/patient patient/*.rs")  # a new PKCE challenge
     page = open_login(client, other)
@@ -137,3 +139,14 @@ def test_a_parent_cannot_pick_a_patient_they_do_not_represent(client):
     picker = submit_login(client, open_login(client, AuthRequest(scope="launch/patient patient/*.rs")).text, "marie")
     error = redirect_params(submit_form(client, picker.text, patient="pat-stranger"))
     assert error["error"] == "access_denied"
+
+
+def test_a_clinician_cannot_slip_a_patient_into_a_login_without_launch_patient(client):
+    add_clinician(client)
+    add_app(client, "patient/*.rs user/*.rs")
+    _create_patient(client, "pat-7")
+    request = AuthRequest(scope="patient/*.rs user/*.rs")
+    answer = redirect_params(submit_login(client, open_login(client, request).text, "drtremblay", patient="pat-7"))
+    tokens = exchange(client, request, answer["code"]).json()
+    assert "patient" not in tokens
+    assert tokens["scope"] == "user/*.rs"

@@ -53,7 +53,11 @@ def test_the_client_name_is_escaped(client):
     from .support import REDIRECT_URI, engine_of
 
     register_client(
-        engine_of(client), "<script>alert(1)</script>", kind="public", scopes=["patient/*.rs"], client_id="xss",
+        engine_of(client),
+        "<script>alert(1)</script>",
+        kind="public",
+        scopes=["patient/*.rs"],
+        client_id="xss",
         redirect_uris=[REDIRECT_URI],
     )
     page = open_login(client, AuthRequest(scope="patient/*.rs", client_id="xss"))

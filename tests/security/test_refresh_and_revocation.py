@@ -102,7 +102,9 @@ def test_revoking_an_access_token_makes_it_unusable_at_once(client):
 def test_a_client_cannot_revoke_another_clients_tokens(client):
     first = _tokens(client)
     add_app(client, client_id="other-app")
-    assert client.post("/oauth/revoke", data={"token": first["access_token"], "client_id": "other-app"}).status_code == 200
+    assert (
+        client.post("/oauth/revoke", data={"token": first["access_token"], "client_id": "other-app"}).status_code == 200
+    )
     assert _valid(client, first["access_token"])
 
 

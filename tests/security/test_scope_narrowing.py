@@ -5,7 +5,16 @@ from __future__ import annotations
 from dsn.security.clients import Client
 from dsn.security.oauth.scope_policy import backend_scopes, client_scopes, user_scopes
 
-from .support import AuthRequest, add_app, add_clinician, add_patient_user, authorize, exchange, open_login, redirect_params
+from .support import (
+    AuthRequest,
+    add_app,
+    add_clinician,
+    add_patient_user,
+    authorize,
+    exchange,
+    open_login,
+    redirect_params,
+)
 
 
 def _client(scope: str, kind: str = "public") -> Client:
@@ -30,7 +39,9 @@ def test_offline_access_must_be_registered_but_identity_scopes_need_not():
 
 
 def test_a_patient_only_gets_patient_scopes_cut_to_what_patients_may_do():
-    granted = user_scopes(["user/*.rs", "patient/Observation.cruds", "system/*.rs", "openid"], "patient", has_patient=True)
+    granted = user_scopes(
+        ["user/*.rs", "patient/Observation.cruds", "system/*.rs", "openid"], "patient", has_patient=True
+    )
     assert granted == ["patient/Observation.rs", "openid"]
 
 
@@ -48,7 +59,9 @@ def test_v1_scopes_are_understood_and_narrowed():
 
 def test_a_backend_service_gets_system_scopes_only():
     service = _client("system/*.rs", kind="backend")
-    assert backend_scopes(["system/Observation.rs", "system/*.cruds", "user/*.rs"], service) == ["system/Observation.rs"]
+    assert backend_scopes(["system/Observation.rs", "system/*.cruds", "user/*.rs"], service) == [
+        "system/Observation.rs"
+    ]
 
 
 def test_scope_escalation_through_the_login_is_narrowed(client):

@@ -129,7 +129,14 @@ def test_an_id_token_is_not_an_access_token(client):
 
     settings = settings_of(client)
     id_token = issue_id_token(
-        settings, user_id="user-1", client_id="app", nonce=None, auth_time=None, fhir_user=None, name=None, now=int(time.time())
+        settings,
+        user_id="user-1",
+        client_id="app",
+        nonce=None,
+        auth_time=None,
+        fhir_user=None,
+        name=None,
+        now=int(time.time()),
     )
     with pytest.raises(AuthenticationError):
         _check(client, id_token)

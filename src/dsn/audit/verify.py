@@ -24,7 +24,7 @@ How breaks are told apart (the first one found is reported):
 * ``checkpoint-deleted``: a checkpoint's link to its predecessor (or the head's link to
   the newest) points at a checkpoint that is gone.
 * ``truncated``: records after the last one are missing (the head or a checkpoint
-  covers them).
+  covers them); ``head-deleted``: the chain head row itself is gone.
 * ``patient-index``: ``audit_patient`` does not match the patients of the records (a
   patient's "who saw my record" view would be wrong).
 """
@@ -129,6 +129,10 @@ class _Walk:
         while (values := rows.next()) is not None:
             seq = values[SEQ]
             self._check_row(values, rows)
+            if head is not None and seq > head.seq:
+                raise _Broken(
+                    head.seq + 1, "inserted", f"records from {head.seq + 1} appended behind the chain head's back"
+                )
             self._check_patients(patients, seq, values[PATIENTS])
             while pending is not None and pending.seq <= seq:
                 self._check_checkpoint(pending, seq, values[-1])
@@ -271,21 +275,15 @@ class _Walk:
                 "truncated",
                 f"checkpoint {pending.seq} signs records up to {pending.seq}, but the log ends at {last}",
             )
+        if head is None and last:
+            raise _Broken(last, "head-deleted", "the chain head row is missing")
+        if head is not None and head.seq > last:
+            raise _Broken(last + 1, "truncated", f"{_records(last + 1, head.seq)} missing at the end of the log")
+        if head is not None and last and head.hash != self.prev_hash:
+            raise _Broken(last, "modified", f"record {last} does not match the chain head: it was rewritten")
         if (row := patients.peek()) is not None:
             raise _Broken(row[0], "patient-index", f"patient index row ({row[0]}, {row[1]}) has no record")
-        if head is None:
-            if last:
-                raise _Broken(last, "truncated", "the chain head is missing")
-            return
-        if head.seq > last:
-            raise _Broken(last + 1, "truncated", f"{_records(last + 1, head.seq)} missing at the end of the log")
-        if head.seq < last:
-            raise _Broken(
-                head.seq + 1, "inserted", f"{_records(head.seq + 1, last)} appended behind the chain head's back"
-            )
-        if last and head.hash != self.prev_hash:
-            raise _Broken(last, "modified", f"record {last} does not match the chain head: it was rewritten")
-        if head.checkpoint_seq != self.checkpoint_seq:
+        if head is not None and head.checkpoint_seq != self.checkpoint_seq:
             raise _Broken(
                 head.checkpoint_seq,
                 "checkpoint-deleted",

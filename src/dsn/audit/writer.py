@@ -18,8 +18,11 @@ Both paths take the chain head (the one row of ``audit_head``) under a lock —
 IMMEDIATE``) already excludes other writers — so seqs stay gapless and every
 ``prev_hash`` is the hash of the row before, across threads and processes. The lock
 is held until commit: call :meth:`append_in` as the last step of a write transaction.
-A checkpoint is signed inside the same transaction every ``checkpoint_every`` records
-or ``checkpoint_seconds`` seconds, and by the background thread when the log is idle.
+On PostgreSQL, a batch whose head this process already knows goes in one autocommit
+statement that moves the head only if it is unchanged (:mod:`dsn.audit.pg_append`);
+otherwise, or when a checkpoint is due, the locking path runs. A checkpoint is signed
+inside the same transaction every ``checkpoint_every`` records or ``checkpoint_seconds``
+seconds, and by the background thread when the log is idle.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from dsn.audit.chain import GENESIS, hash_row
 from dsn.audit.checkpoint import Checkpoint, Signer, audit_key_path, load_signing_key, write_checkpoint
+from dsn.audit.pg_append import PgAppender
 from dsn.audit.record import AuditRecord
 from dsn.store.audit_schema import audit_checkpoint, audit_head, audit_log, audit_patient
 from dsn.store.bulk import insert_rows
@@ -62,6 +66,7 @@ class GroupCommitStats:
 
     records: int = 0
     commits: int = 0
+    fast_commits: int = 0  # of which in one statement (PostgreSQL, head known)
     failures: int = 0
     largest_batch: int = 0
 
@@ -100,6 +105,22 @@ def prepare(record: AuditRecord) -> _Prepared:
     return _Prepared(columns, patients)
 
 
+def _link(head: _Head, prepared: Sequence[_Prepared]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Rows for ``prepared`` chained after ``head``: seqs, prev_hash and hash; and their patient rows."""
+    rows: list[dict[str, Any]] = []
+    patient_rows: list[dict[str, Any]] = []
+    seq, prev = head.seq, head.hash
+    for item in prepared:
+        seq += 1
+        row = dict(item.columns)
+        row["seq"] = seq
+        row["prev_hash"] = prev
+        row["hash"] = prev = hash_row(row)
+        rows.append(row)
+        patient_rows.extend({"seq": seq, "patient_id": patient} for patient in item.patients)
+    return rows, patient_rows
+
+
 class AuditLog:
     """The audit chain on one engine: appends, group commit, checkpoints.
 
@@ -118,6 +139,7 @@ class AuditLog:
         max_batch: int = 2000,
         linger: float = 0.0,
         timeout: float = 10.0,
+        fast_path: bool = True,
     ) -> None:
         self.engine = engine
         self.signer = Signer(signing_key) if signing_key is not None else None
@@ -126,6 +148,7 @@ class AuditLog:
         self.max_batch = max_batch
         self.linger = linger
         self.timeout = timeout
+        self.fast_path = fast_path
         self.stats = GroupCommitStats()
         self._postgres = engine.dialect.name == "postgresql"
         self._reset_worker()
@@ -149,7 +172,8 @@ class AuditLog:
         data written in the same transaction, and vanish if it rolls back. The chain
         head stays locked until then, so call this last, just before commit.
         """
-        return self._append(conn, [prepare(record) for record in records])
+        seqs, _head = self._append(conn, [prepare(record) for record in records])
+        return seqs
 
     # -- group commit for reads -----------------------------------------------------------
 
@@ -204,31 +228,41 @@ class AuditLog:
 
     # -- the chain ------------------------------------------------------------------------
 
-    def _append(self, conn: Connection, prepared: Sequence[_Prepared]) -> list[int]:
-        if not prepared:
-            return []
+    def _append(self, conn: Connection, prepared: Sequence[_Prepared]) -> tuple[list[int], _Head]:
+        """The locking path: take the head, link and insert the rows, sign if due, move the head."""
         head = self._lock_head(conn)
-        rows: list[dict[str, Any]] = []
-        patient_rows: list[dict[str, Any]] = []
-        seq, prev = head.seq, head.hash
-        for item in prepared:
-            seq += 1
-            row = dict(item.columns)
-            row["seq"] = seq
-            row["prev_hash"] = prev
-            row["hash"] = prev = hash_row(row)
-            rows.append(row)
-            patient_rows.extend({"seq": seq, "patient_id": patient} for patient in item.patients)
+        if not prepared:
+            return [], head
+        rows, patient_rows = _link(head, prepared)
         insert_rows(conn, audit_log, rows)
         insert_rows(conn, audit_patient, patient_rows)
-        head.seq, head.hash = seq, prev
+        head.seq, head.hash = rows[-1]["seq"], rows[-1]["hash"]
         now = now_us()
-        if self.signer is not None and (
-            head.seq - head.checkpoint_seq >= self.checkpoint_every or now - head.checkpoint_at >= self.checkpoint_us
-        ):
+        if self._checkpoint_due(head, now):
             self._sign(conn, head, now)
         self._store_head(conn, head)
+        return [row["seq"] for row in rows], head
+
+    def _append_fast(self, prepared: Sequence[_Prepared]) -> list[int] | None:
+        """PostgreSQL, head known from our last batch: one statement (see :mod:`pg_append`).
+
+        None when the head moved meanwhile or a checkpoint is due: take the locking path.
+        """
+        head = self._head
+        if self._fast is None or head is None:
+            return None
+        rows, patient_rows = _link(head, prepared)
+        moved = _Head(rows[-1]["seq"], rows[-1]["hash"], head.checkpoint_seq, head.checkpoint_at)
+        if self._checkpoint_due(moved, now_us()) or not self._fast.append((head.seq, head.hash), rows, patient_rows):
+            self._head = None
+            return None
+        self._head = moved
         return [row["seq"] for row in rows]
+
+    def _checkpoint_due(self, head: _Head, now: int) -> bool:
+        return self.signer is not None and (
+            head.seq - head.checkpoint_seq >= self.checkpoint_every or now - head.checkpoint_at >= self.checkpoint_us
+        )
 
     def _sign(self, conn: Connection, head: _Head, now: int) -> Checkpoint:
         assert self.signer is not None
@@ -285,6 +319,10 @@ class AuditLog:
         self._closed = False
         self._conn: Connection | None = None
         self._unsigned_since: float | None = None
+        # The head as our last committed batch left it (writer thread only), and the
+        # one-statement appender that relies on it.
+        self._head: _Head | None = None
+        self._fast = PgAppender(self.engine) if self._postgres and self.fast_path else None
 
     def _ensure_worker(self) -> None:
         """Start the writer thread on first use (and again if it died)."""
@@ -317,11 +355,18 @@ class AuditLog:
         return max(0.0, self._unsigned_since + self.checkpoint_us / 1e6 - time.monotonic())
 
     def _commit(self, batch: list[tuple[_Prepared, Future[int]]]) -> None:
+        prepared = [item for item, _ in batch]
         try:
-            conn = self._connection()
-            with conn.begin():
-                seqs = self._append(conn, [prepared for prepared, _ in batch])
+            seqs = self._append_fast(prepared)
+            if seqs is not None:
+                self.stats.fast_commits += 1
+            else:
+                conn = self._connection()
+                with conn.begin():
+                    seqs, head = self._append(conn, prepared)
+                self._head = head  # committed: the next batch may take the fast path
         except Exception as exc:  # every failure must reach every waiting caller
+            self._head = None
             self._drop_connection()
             self.stats.failures += 1
             reason = f"audit records could not be committed: {exc.__class__.__name__}: {exc}"
@@ -352,6 +397,8 @@ class AuditLog:
         return self._conn
 
     def _drop_connection(self) -> None:
+        if self._fast is not None:
+            self._fast.close()
         conn, self._conn = self._conn, None
         if conn is not None:
             with contextlib.suppress(Exception):  # the connection is already unusable

@@ -110,6 +110,12 @@ def key_ring(settings: Settings) -> KeyRing:
         return ring
 
 
+def forget_key_rings() -> None:
+    """Drop cached rings so the next use re-reads the key folder (after an in-process rotation)."""
+    with _lock:
+        _cache.clear()
+
+
 def _still_valid(ring: KeyRing, keep: int) -> bool:
     moment = time.time()
     return all(entry.retired_at is None or entry.retired_at + keep > moment for entry in ring.published)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from joserfc import jwt
@@ -47,7 +47,6 @@ class Grant:
     launch_patient: str | None = None
     launch_encounter: str | None = None
     fhir_user: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def access_claims(grant: Grant, settings: Settings, *, now: int) -> dict[str, Any]:

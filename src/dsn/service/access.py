@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, select
 
-from dsn.security.policy import Access, access_for, decide
+from dsn.security.policy import REGION_BOUND_ROLES, Access, access_for, decide
 from dsn.service.context import Caller, RequestContext
 from dsn.service.errors import FhirError
 from dsn.store.clock import now_us
@@ -84,9 +84,13 @@ class AccessControl:
     # -- writes --------------------------------------------------------------------------
 
     def require_writable(self, ctx: RequestContext, existing: StoredResource) -> None:
-        """A record may be changed only from the region that wrote it (or by the server)."""
+        """A record may be changed only from the region that wrote it.
+
+        This binds the regional roles (clinicians, privacy officers); the server, backend
+        integration clients and provincial administrators are not tied to a region.
+        """
         caller = ctx.caller
-        if caller.kind != "user" or existing.source_region is None:
+        if caller.kind != "user" or caller.role not in REGION_BOUND_ROLES or existing.source_region is None:
             return
         if caller.region != existing.source_region:
             raise denial(

@@ -33,6 +33,11 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
+        # No server-side prepared statements (psycopg prepares a query after its 5th
+        # run). PostgreSQL may then switch it to a generic plan, blind to the searched
+        # values: a chained search on a common LOINC code went from 0.6 ms to 3.3 s
+        # (docs/benchmarks.md). Search values are skewed; every query is planned for them.
+        connect_args={"prepare_threshold": None},
         future=True,
     )
 

@@ -158,7 +158,16 @@ INDEX_TABLES: dict[str, Table] = {
 
 # Lookup indexes: (type, param, value...) for search; resource_pk for rewrite on update;
 # (patient, type, param, ...) for per-patient queries.
-Index("ix_idx_string_lookup", idx_string.c.res_type, idx_string.c.param, idx_string.c.value_norm)
+# varchar_pattern_ops: PostgreSQL uses a btree for ``LIKE 'abc%'`` only under the C
+# collation; with pattern ops the prefix search (the default string match) is a range
+# scan whatever the database collation (C.UTF-8, fr_CA...). Equality still works.
+Index(
+    "ix_idx_string_lookup",
+    idx_string.c.res_type,
+    idx_string.c.param,
+    idx_string.c.value_norm,
+    postgresql_ops={"value_norm": "varchar_pattern_ops"},
+)
 Index("ix_idx_token_lookup", idx_token.c.res_type, idx_token.c.param, idx_token.c.code, idx_token.c.system)
 Index(
     "ix_idx_token_patient",
@@ -176,6 +185,13 @@ Index(
     idx_reference.c.target_type,
 )
 Index("ix_idx_reference_url", idx_reference.c.url, idx_reference.c.res_type, idx_reference.c.param)
+# What a patient's resources refer to ($everything's referenced resources), index-only.
+Index(
+    "ix_idx_reference_patient",
+    idx_reference.c.patient_key,
+    idx_reference.c.target_type,
+    idx_reference.c.target_id,
+)
 Index("ix_idx_quantity_lookup", idx_quantity.c.res_type, idx_quantity.c.param, idx_quantity.c.value)
 Index("ix_idx_number_lookup", idx_number.c.res_type, idx_number.c.param, idx_number.c.value)
 Index("ix_idx_uri_lookup", idx_uri.c.res_type, idx_uri.c.param, idx_uri.c.value)

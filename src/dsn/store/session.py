@@ -17,8 +17,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from dsn.fhir.patient_compartment import patient_ids
-from dsn.fhir.security_labels import labels_of
 from dsn.fhir.search_parameters import SearchParameterRegistry
+from dsn.fhir.security_labels import labels_of
 from dsn.store.bulk import insert_returning_keys, insert_rows
 from dsn.store.clock import now_us, to_instant
 from dsn.store.errors import DuplicateResource, VersionConflict

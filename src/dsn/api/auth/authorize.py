@@ -84,11 +84,10 @@ async def login_submit(request: Request) -> Response:
                 return _login_failed(request, t, auth_request, form, result.outcome, result.locked_until, now)
             user = result.user
         choice = await run_in_threadpool(choose_patient, auth_request, user, engine, form.get("patient") or None)
-        if choice.needs_pick or (form.get("patient") and user.role != "patient"):
-            picked = await _picked_patient(request, choice, form)
-            if picked is None:
-                return _picker(request, t, auth_request, user, choice, now, error=bool(form.get("patient")))
-            choice = PatientChoice(picked)
+        if choice.needs_pick:
+            return _picker(request, t, auth_request, user, choice, now, error=False)
+        if choice.typed and not await _patient_exists(request, choice.patient):
+            return _picker(request, t, auth_request, user, choice, now, error=True)
         code, _ = await run_in_threadpool(
             issue_authorization_code, auth_request, user, choice, engine=engine, settings=settings, now=now
         )
@@ -179,19 +178,15 @@ def _ticket_user(request: Request, form: dict[str, str], auth_request: Authoriza
     return user
 
 
-async def _picked_patient(request: Request, choice: PatientChoice, form: dict[str, str]) -> str | None:
-    """The patient a clinician typed, if it exists (patient users pick among their own)."""
-    picked = form.get("patient")
-    if not picked:
-        return None
-    if choice.options:
-        return picked if picked in choice.options else None
-    service = request.app.state.service
+async def _patient_exists(request: Request, patient_id: str | None) -> bool:
+    """Whether the Patient a clinician typed exists (the access policy decides later what they may see)."""
+    if not patient_id:
+        return False
     try:
-        await run_in_threadpool(service.read, system_context(), "Patient", picked)
+        await run_in_threadpool(request.app.state.service.read, system_context(), "Patient", patient_id)
     except FhirError:
-        return None
-    return picked
+        return False
+    return True
 
 
 def _picker(

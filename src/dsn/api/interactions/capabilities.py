@@ -9,13 +9,14 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 import dsn
-from dsn.api.dependencies import Fhir, fhir
+from dsn.api.media import negotiate
 from dsn.api.responses import fhir_json
 from dsn.fhir.definitions import resource_types
+from dsn.security.oauth.discovery import capability_security
 from dsn.store.search.conditions import TABLE_BY_TYPE
 
 router = APIRouter()
@@ -39,8 +40,13 @@ TYPE_OPERATIONS = {
 
 
 @router.get("/metadata")
-def metadata(f: Fhir = Depends(fhir)) -> Response:
-    return fhir_json(capability_statement(f.base_url, f.service.registry))
+def metadata(request: Request) -> Response:
+    """Public, as SMART requires: clients discover the OAuth endpoints here before they have a token."""
+    negotiate(request.headers.get("accept"), request.query_params.get("_format"))
+    settings = request.app.state.settings
+    statement = dict(capability_statement(settings.base_url, request.app.state.service.registry))
+    statement["rest"] = [{**statement["rest"][0], "security": capability_security(settings)}]
+    return fhir_json(statement)
 
 
 @lru_cache(maxsize=4)

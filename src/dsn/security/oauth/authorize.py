@@ -74,9 +74,9 @@ def parse_request(params: Mapping[str, str], *, engine: Engine, settings: Settin
         raise OAuthError("invalid_client", f"unknown or disabled client '{client_id}'")
     if client.kind == "backend":
         raise OAuthError("unauthorized_client", "a backend service cannot use the authorization code flow")
-    redirect_uri = received.get("redirect_uri") or (client.redirect_uris[0] if len(client.redirect_uris) == 1 else "")
-    if redirect_uri not in client.redirect_uris:
-        raise OAuthError("invalid_request", "redirect_uri is not registered for this client")
+    redirect_uri = received.get("redirect_uri", "")
+    if redirect_uri not in client.redirect_uris:  # exact match, no defaulting (SMART requires the parameter)
+        raise OAuthError("invalid_request", "redirect_uri is missing or not registered for this client")
     state = received.get("state")
 
     def fail(error: str, description: str) -> RedirectError:
@@ -119,6 +119,7 @@ class PatientChoice:
     encounter: str | None = None
     options: tuple[str, ...] = ()  # for patient users with children
     needs_pick: bool = False
+    typed: bool = False  # a clinician typed the id: check that the Patient exists
 
 
 def choose_patient(request: AuthorizationRequest, user: User, engine: Engine, picked: str | None) -> PatientChoice:
@@ -143,7 +144,7 @@ def choose_patient(request: AuthorizationRequest, user: User, engine: Engine, pi
         return PatientChoice(options[0] if options else None, options=options)
     if "launch/patient" in request.scopes:
         if picked:
-            return PatientChoice(picked)
+            return PatientChoice(picked, typed=True)
         return PatientChoice(None, needs_pick=True)
     return PatientChoice(None)
 

@@ -4,7 +4,7 @@ Each criterion becomes ``pk IN (SELECT resource_pk FROM idx_<type> WHERE ...)``:
 database starts from the selective index lookup and semi-joins it to the resources.
 OR-ed values share one subquery; AND-ed criteria are separate subqueries. Only the
 negations that the spec defines on the whole resource (``:not``, ``:missing=true``)
-become ``NOT IN``, so that resources with no value at all match them; the ``ne``
+become ``NOT EXISTS``, so that resources with no value at all match them; the ``ne``
 prefix is a comparison like the others, true of a value that differs.
 
 Every subquery reads its index table through an alias of its own, so that nested
@@ -108,7 +108,7 @@ def _value_criterion(criterion: Criterion, pk: Any, ctx: SearchContext) -> Colum
         table.c.param == column_param,
         or_(*alternatives),
     )
-    return pk.not_in(subquery) if criterion.modifier == "not" else pk.in_(subquery)
+    return _absent(table, pk, subquery) if criterion.modifier == "not" else pk.in_(subquery)
 
 
 def _missing_condition(criterion: Criterion, pk: Any) -> ColumnElement[bool]:
@@ -126,7 +126,16 @@ def _missing_condition(criterion: Criterion, pk: Any) -> ColumnElement[bool]:
         base = TABLE_BY_TYPE.get(param.type, idx_token)
     table = base.alias()
     present = select(table.c.resource_pk).where(table.c.res_type == criterion.res_type, table.c.param == code)
-    return pk.not_in(present) if criterion.values == ("true",) else pk.in_(present)
+    return _absent(table, pk, present) if criterion.values == ("true",) else pk.in_(present)
+
+
+def _absent(table: Any, pk: Any, rows: Select) -> ColumnElement[bool]:
+    """No row of ``rows`` belongs to the resource: ``NOT EXISTS``, correlated on its key.
+
+    Both databases plan this as an anti-join; ``NOT IN`` would make PostgreSQL hash the
+    whole subquery (or, past ``work_mem``, rescan it for every resource).
+    """
+    return ~rows.where(table.c.resource_pk == pk).exists()
 
 
 def _value_condition(criterion: Criterion, table: Any, raw: str, ctx: SearchContext) -> ColumnElement[bool]:
@@ -389,21 +398,33 @@ def _chain_condition(criterion: Criterion, pk: Any, ctx: SearchContext) -> Colum
 
 
 def _has_condition(criterion: HasCriterion, res_id: Any, ctx: SearchContext) -> ColumnElement[bool]:
-    """``_has:Observation:patient:code=x``: the ids that matching Observations refer to."""
+    """``_has:Observation:patient:code=x``: the ids that matching Observations refer to.
+
+    The inner criterion is tested on the referring resource's key, read from the
+    reference row itself; the resource row is joined only when it is needed: for the
+    caller's visibility, or when the inner criterion needs the id too (a nested
+    ``_has`` or ``_list``).
+    """
     ref = idx_reference.alias()
-    source = resource.alias()
-    inner = criterion_condition(criterion.inner, source.c.pk, source.c.res_id, ctx)
-    linked = select(ref.c.target_id).where(
-        source.c.pk == ref.c.resource_pk,
-        source.c.deleted == false(),
+    conditions = [
         ref.c.res_type == criterion.source_type,
         ref.c.param == criterion.reference_param.code,
         ref.c.target_type == criterion.res_type,
         local_target(ref, ctx),
-        inner,
-        *_visible(source, ctx),
-    )
-    return res_id.in_(linked)
+    ]
+    if ctx.visibility is not None or _needs_id(criterion.inner):
+        source = resource.alias()
+        inner = criterion_condition(criterion.inner, source.c.pk, source.c.res_id, ctx)
+        conditions += [source.c.pk == ref.c.resource_pk, source.c.deleted == false(), inner, *_visible(source, ctx)]
+    else:
+        conditions.append(criterion_condition(criterion.inner, ref.c.resource_pk, None, ctx))
+    return res_id.in_(select(ref.c.target_id).where(*conditions))
+
+
+def _needs_id(criterion: SearchCriterion) -> bool:
+    if isinstance(criterion, AnyOf):
+        return any(_needs_id(item) for item in criterion.alternatives)
+    return isinstance(criterion, HasCriterion | ListCriterion)
 
 
 def _visible(table: Any, ctx: SearchContext) -> list[ColumnElement[bool]]:
@@ -426,4 +447,3 @@ def _list_condition(criterion: ListCriterion, res_id: Any, ctx: SearchContext) -
         local_target(ref, ctx),
     )
     return res_id.in_(items)
-

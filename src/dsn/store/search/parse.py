@@ -137,9 +137,7 @@ class QueryParser:
                 self._check_value(param, modifier_or_none, item)
         return Criterion(param, res_type, modifier_or_none, values, target_type)
 
-    def _chain(
-        self, res_type: str, param: Any, modifier: str | None, rest: str, value: str
-    ) -> Criterion | AnyOf:
+    def _chain(self, res_type: str, param: Any, modifier: str | None, rest: str, value: str) -> Criterion | AnyOf:
         """``subject:Patient.name=x`` → one chained criterion; ``subject.name=x`` → one per target.
 
         Without a type, the spec has the server search every target type that has
@@ -153,7 +151,9 @@ class QueryParser:
             raise SearchValueError(f"'{param.code}' cannot refer to {modifier}")
         targets = [modifier] if modifier else list(param.targets)
         if not targets:
-            raise SearchValueError(f"'{param.code}' may refer to any type: name one, e.g. '{param.code}:Patient.{rest}'")
+            raise SearchValueError(
+                f"'{param.code}' may refer to any type: name one, e.g. '{param.code}:Patient.{rest}'"
+            )
         chained_code = rest.split(".")[0].split(":")[0]
         candidates = [t for t in targets if self.registry.get(t, chained_code) is not None]
         if not candidates:
@@ -259,8 +259,8 @@ class QueryParser:
             param = self.registry.get(res_type, code)
             if param is None:
                 raise SearchValueError(f"cannot sort by unknown parameter '{code}'")
-            if param.type == "composite":
-                raise SearchValueError(f"cannot sort by composite parameter '{code}'")
+            if param.type in ("composite", "special") or getattr(param, "expression", "") is None:
+                raise SearchValueError(f"cannot sort by parameter '{code}'")
             keys.append(SortKey(param, descending))
         return keys
 

@@ -110,6 +110,9 @@ def upgrade() -> None:
             "ix_idx_reference_lookup", ["target_id", "res_type", "param", "target_type"], unique=False
         )
         batch_op.create_index("ix_idx_reference_resource", ["resource_pk"], unique=False)
+        batch_op.create_index(
+            "ix_idx_reference_patient", ["patient_key", "target_type", "target_id"], unique=False
+        )
         batch_op.create_index("ix_idx_reference_url", ["url", "res_type", "param"], unique=False)
 
     op.create_table(
@@ -124,7 +127,12 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["resource_pk"], ["resource.pk"], name=op.f("fk_idx_string_resource_pk_resource")),
     )
     with op.batch_alter_table("idx_string", schema=None) as batch_op:
-        batch_op.create_index("ix_idx_string_lookup", ["res_type", "param", "value_norm"], unique=False)
+        batch_op.create_index(
+            "ix_idx_string_lookup",
+            ["res_type", "param", "value_norm"],
+            unique=False,
+            postgresql_ops={"value_norm": "varchar_pattern_ops"},
+        )
         batch_op.create_index("ix_idx_string_resource", ["resource_pk"], unique=False)
 
     op.create_table(
@@ -208,6 +216,7 @@ def downgrade() -> None:
     op.drop_table("idx_string")
     with op.batch_alter_table("idx_reference", schema=None) as batch_op:
         batch_op.drop_index("ix_idx_reference_url")
+        batch_op.drop_index("ix_idx_reference_patient")
         batch_op.drop_index("ix_idx_reference_resource")
         batch_op.drop_index("ix_idx_reference_lookup")
 
