@@ -35,7 +35,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, Engine, select
@@ -117,23 +117,34 @@ class _Walk:
         self.prev_hash = GENESIS
         self.recent: OrderedDict[str, int] = OrderedDict()
         self.checkpoint_seq = 0  # the last checkpoint passed
+        self._cursors = 0
 
     def run(self) -> None:
         head = self.conn.execute(
             select(audit_head.c.seq, audit_head.c.hash, audit_head.c.checkpoint_seq).where(audit_head.c.id == 1)
         ).first()
+        limit = head.seq if head is not None else None
         checkpoints = self._checkpoints()
         pending = next(checkpoints, None)
         patients = _Peekable(self._patient_rows())
-        rows = _Peekable(self._rows())
-        while (values := rows.next()) is not None:
+        rows = self._rows()
+        recent = self.recent
+        # The loop body is the common case only (row intact, linked, in place); anything
+        # else goes to _check_row, which works out what happened and raises.
+        for values in rows:
             seq = values[SEQ]
-            self._check_row(values, rows)
-            if head is not None and seq > head.seq:
-                raise _Broken(
-                    head.seq + 1, "inserted", f"records from {head.seq + 1} appended behind the chain head's back"
-                )
-            self._check_patients(patients, seq, values[PATIENTS])
+            if seq != self.last_seq + 1 or values[PREV_HASH] != self.prev_hash or row_hash(values[:-1]) != values[-1]:
+                self._check_row(values, next(rows, None))
+            self.prev_hash = values[-1]
+            self.last_seq = seq
+            recent[self.prev_hash] = seq
+            if len(recent) > RECENT:
+                recent.popitem(last=False)
+            if limit is not None and seq > limit:
+                raise _Broken(limit + 1, "inserted", f"records from {limit + 1} appended behind the chain head's back")
+            listed = values[PATIENTS]
+            if listed is not None or ((waiting := patients.peek()) is not None and waiting[0] <= seq):
+                self._check_patients(patients, seq, listed)
             while pending is not None and pending.seq <= seq:
                 self._check_checkpoint(pending, seq, values[-1])
                 pending = next(checkpoints, None)
@@ -144,35 +155,30 @@ class _Walk:
 
     # -- records --------------------------------------------------------------------------
 
-    def _check_row(self, values: tuple[Any, ...], rows: _Peekable) -> None:
+    def _check_row(self, values: tuple[Any, ...], following: tuple[Any, ...] | None) -> NoReturn:
+        """Name what happened to a row that is not intact, linked and in place."""
         seq, stored, content = values[SEQ], values[-1], values[:-1]
         expected = self.last_seq + 1
         if row_hash(content) != stored:
             written_for = self._written_for(content, stored)
             if written_for is not None:
-                self._moved(seq, written_for, values[PREV_HASH], rows.peek())
+                self._moved(seq, written_for, values[PREV_HASH], following)
             raise _Broken(seq, "modified", f"record {seq} does not match its hash: its content was changed")
         if seq != expected:
             raise _Broken(expected, "deleted", f"{_records(expected, seq - 1)} missing: the log jumps to {seq}")
-        if values[PREV_HASH] != self.prev_hash:
-            linked = self.recent.get(values[PREV_HASH])
-            if linked is not None and linked < seq - 1:
-                raise _Broken(
-                    linked + 1,
-                    "inserted",
-                    f"{_records(linked + 1, seq - 1)} inserted: record {seq} follows record {linked}",
-                )
-            broken = max(seq - 1, 1)
+        linked = self.recent.get(values[PREV_HASH])
+        if linked is not None and linked < seq - 1:
             raise _Broken(
-                broken,
-                "modified",
-                f"record {seq} does not link to record {seq - 1}: record {broken} was rewritten or replaced",
+                linked + 1,
+                "inserted",
+                f"{_records(linked + 1, seq - 1)} inserted: record {seq} follows record {linked}",
             )
-        self.prev_hash = stored
-        self.last_seq = seq
-        self.recent[stored] = seq
-        if len(self.recent) > RECENT:
-            self.recent.popitem(last=False)
+        broken = max(seq - 1, 1)
+        raise _Broken(
+            broken,
+            "modified",
+            f"record {seq} does not link to record {seq - 1}: record {broken} was rewritten or replaced",
+        )
 
     def _written_for(self, content: tuple[Any, ...], stored: str) -> int | None:
         """The seq this row's content hashes for, if it was moved rather than changed."""
@@ -192,7 +198,7 @@ class _Walk:
                 return candidate
         return None
 
-    def _moved(self, seq: int, written_for: int, prev_hash: str, following: tuple[Any, ...] | None) -> None:
+    def _moved(self, seq: int, written_for: int, prev_hash: str, following: tuple[Any, ...] | None) -> NoReturn:
         """A row intact but written for another seq: rows inserted before it, deleted, or swapped."""
         if written_for < seq and self.recent.get(prev_hash) == written_for - 1:
             raise _Broken(
@@ -292,29 +298,36 @@ class _Walk:
 
     # -- streams --------------------------------------------------------------------------
 
-    def _stream(self, query: Any) -> Iterator[tuple[Any, ...]]:
-        result = self.conn.execution_options(stream_results=True, yield_per=BATCH).execute(query)
-        for partition in result.partitions():
-            yield from map(tuple, partition)
+    def _stream(self, sql: str) -> Iterator[tuple[Any, ...]]:
+        """Rows of ``sql`` as plain tuples, through the driver (a server-side cursor on PostgreSQL).
+
+        Bypassing SQLAlchemy's row processing roughly doubles the walk's speed; the
+        connection's transaction (and so the snapshot) is the same.
+        """
+        driver = self.conn.connection.driver_connection
+        assert driver is not None
+        if self.conn.dialect.name == "postgresql":
+            self._cursors += 1
+            cursor = driver.cursor(name=f"dsn_audit_verify_{self._cursors}")
+        else:
+            cursor = driver.cursor()
+        try:
+            cursor.execute(sql)
+            while batch := cursor.fetchmany(BATCH):
+                yield from batch
+        finally:
+            cursor.close()
 
     def _rows(self) -> Iterator[tuple[Any, ...]]:
-        columns = [audit_log.c[name] for name in COLUMNS]
-        return self._stream(select(*columns, audit_log.c.hash).order_by(audit_log.c.seq))
+        return self._stream(f"SELECT {', '.join(COLUMNS)}, hash FROM audit_log ORDER BY seq")
 
     def _checkpoints(self) -> Iterator[Checkpoint]:
-        query = select(
-            audit_checkpoint.c.seq,
-            audit_checkpoint.c.hash,
-            audit_checkpoint.c.created,
-            audit_checkpoint.c.prev_seq,
-            audit_checkpoint.c.key_id,
-            audit_checkpoint.c.signature,
-        ).order_by(audit_checkpoint.c.seq)
-        for row in self._stream(query):
+        sql = "SELECT seq, hash, created, prev_seq, key_id, signature FROM audit_checkpoint ORDER BY seq"
+        for row in self._stream(sql):
             yield Checkpoint(*row)
 
     def _patient_rows(self) -> Iterator[tuple[int, str]]:
-        return self._stream(select(audit_patient.c.seq, audit_patient.c.patient_id).order_by(audit_patient.c.seq))
+        return self._stream("SELECT seq, patient_id FROM audit_patient ORDER BY seq")
 
 
 class _Peekable:

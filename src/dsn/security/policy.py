@@ -7,8 +7,9 @@ Deny by default. A request is allowed only if *all* of these allow it:
 3. the role matrix (dsn.security.roles) lets the caller's role do it;
 4. the caller's region is live on DSN (clinicians and privacy officers);
 5. for patients, and for ``patient/`` scopes, only the patients' own compartments;
-6. restricted data (confidentiality ``R``/``V``) only under break-the-glass for that
-   patient, or for the patients themselves.
+6. restricted data (confidentiality ``R``/``V``) and data the patient refused or
+   restricted (dsn.security.consent) only under break-the-glass for that patient, or
+   for the patients themselves.
 
 Decisions 1–4 concern the request as a whole (:func:`decide`). Decisions 5–6 concern
 rows, so they become a SQL condition (:meth:`Access.visibility`) applied inside every
@@ -27,6 +28,7 @@ from sqlalchemy import ColumnElement, and_, false, or_, true
 from dsn.fhir.definitions import resource_types
 from dsn.fhir.security_labels import RESTRICTED_CONFIDENTIALITY, label_pattern
 from dsn.security import roles
+from dsn.security.consent import consent_filter
 from dsn.security.scopes import clinical_scopes
 from dsn.service.context import Caller
 
@@ -112,6 +114,7 @@ class Access:
     patients: tuple[str, ...] = ()
     hide_restricted: bool = False
     glass_patients: tuple[str, ...] = ()
+    consent: Callable[[Any], ColumnElement[bool]] | None = None
 
     @property
     def unrestricted(self) -> bool:
@@ -141,7 +144,8 @@ class Access:
                     *[
                         or_(table.c.labels.is_(None), ~table.c.labels.like(label_pattern(code)))
                         for code in sorted(RESTRICTED_CONFIDENTIALITY)
-                    ]
+                    ],
+                    *([self.consent(table)] if self.consent is not None else []),
                 )
                 if self.glass_patients:
                     unrestricted = or_(unrestricted, table.c.patient_key.in_(self.glass_patients))
@@ -157,8 +161,14 @@ def access_for(
     *,
     glass_patients: tuple[str, ...] = (),
     override_file: str | None = None,
+    now: int = 0,
 ) -> Access:
-    """The row-level access of ``caller`` for permission ``letter`` (``r`` or ``s``)."""
+    """The row-level access of ``caller`` for permission ``letter`` (``r`` or ``s``).
+
+    Everyone but the patients themselves (and the server) is subject to the patients'
+    consent directives and to confidentiality labels; break-the-glass lifts both for
+    the patients it covers.
+    """
     if caller.kind == "system":
         return Access()
     scopes = clinical_scopes(caller.scopes)
@@ -190,4 +200,15 @@ def access_for(
         patients=tuple(p for p in patients if p),
         hide_restricted=not caller.is_patient,
         glass_patients=glass_patients,
+        consent=None if caller.is_patient else consent_filter(actor_refs(caller), now),
     )
+
+
+def actor_refs(caller: Caller) -> tuple[str, ...]:
+    """How consent directives may name this caller: their Practitioner and Organization."""
+    refs = []
+    if caller.fhir_user and caller.fhir_user.startswith(("Practitioner/", "PractitionerRole/")):
+        refs.append(caller.fhir_user)
+    if caller.organization:
+        refs.append(f"Organization/{caller.organization}")
+    return tuple(refs)

@@ -65,6 +65,7 @@ class AccessControl:
             letter,
             glass_patients=self.glass_patients(ctx.caller, conn),
             override_file=self._override_file,
+            now=now_us(),
         )
 
     def visibility(self, ctx: RequestContext, letter: str, conn: Connection) -> Visibility | None:

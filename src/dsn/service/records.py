@@ -22,6 +22,7 @@ from dsn.fhir.outcome import OutcomeIssue
 from dsn.fhir.patient_compartment import compartment_params
 from dsn.fhir.search_parameters import SearchParameterRegistry
 from dsn.service.access import AccessControl, Visibility
+from dsn.service.consent_rules import sync_consent_rules
 from dsn.service.context import RequestContext
 from dsn.service.errors import FhirError, gone, invalid, not_found
 from dsn.service.registry import RegistryProvider
@@ -168,6 +169,7 @@ class RecordService:
             issues = require_valid_content(body, res_type)
             self.access.require_own_compartment(ctx, patient_key_of(body))
             stored = active.create(res_type, assigned_id or new_id(), body, method="POST", source=_source(ctx))
+            self._after_write(active, stored)
             return WriteResult(stored, 201, created=True, issues=issues)
 
     def update(
@@ -215,11 +217,13 @@ class RecordService:
                     stored = active.create_with_id(res_type, res_id, body, method="PUT", source=_source(ctx))
                 except DuplicateResource:
                     raise FhirError(409, "conflict", f"{res_type}/{res_id} was created concurrently") from None
+                self._after_write(active, stored)
                 return WriteResult(stored, 201, created=True, issues=issues)
             try:
                 stored = active.update(existing, body, method="PUT")
             except VersionConflict as exc:
                 raise FhirError(412, "conflict", f"{res_type}/{res_id} changed concurrently: {exc}") from None
+            self._after_write(active, stored)
             return WriteResult(stored, 201 if existing.deleted else 200, created=existing.deleted, issues=issues)
 
     def conditional_update(
@@ -291,6 +295,7 @@ class RecordService:
                 stored = active.update(existing, patched, method="PATCH")
             except VersionConflict as exc:
                 raise FhirError(412, "conflict", f"{res_type}/{res_id} changed concurrently: {exc}") from None
+            self._after_write(active, stored)
             return WriteResult(stored, 200, issues=issues)
 
     def delete(
@@ -314,6 +319,7 @@ class RecordService:
                 stored = active.delete(existing)
             except VersionConflict as exc:
                 raise FhirError(409, "conflict", f"{res_type}/{res_id} changed concurrently: {exc}") from None
+            self._after_write(active, stored)
             return WriteResult(stored, 200)
 
     def conditional_delete(
@@ -430,6 +436,11 @@ class RecordService:
         return findings(body, res_type)
 
     # -- helpers ------------------------------------------------------------------------
+
+    def _after_write(self, session: StoreSession, stored: StoredResource) -> None:
+        """Derived state that must change in the same transaction as the resource."""
+        if stored.res_type == "Consent":
+            sync_consent_rules(session, stored)
 
     def _visible_current(
         self, ctx: RequestContext, session: StoreSession, res_type: str, res_id: str, letter: str

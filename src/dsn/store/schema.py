@@ -211,3 +211,5 @@ reindex_job = Table(
 from dsn.store import security_schema  # noqa: E402, F401
 # Audit-log tables too (dsn.audit).
 from dsn.store import audit_schema  # noqa: E402, F401
+# Consent rules derived from Consent resources (access filtering).
+from dsn.store import consent_schema  # noqa: E402, F401
