@@ -19,6 +19,7 @@ from dsn.api.interactions import (
     update,
     vread,
 )
+from dsn.api.cors import CorsMiddleware, RegisteredOrigins
 from dsn.api.middleware import RequestContextMiddleware
 from dsn.api.operations import break_glass, everything, lastn, validate
 from dsn.config import Settings, get_settings
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     app.state.settings = settings
     app.state.engine = engine
     app.state.service = RecordService(Store(engine), settings)
+    app.add_middleware(CorsMiddleware, origins=RegisteredOrigins(engine))
     app.add_middleware(RequestContextMiddleware)
     errors.install(app)
     app.include_router(auth_router)  # before the FHIR routes: /fhir/.well-known/... is not a read

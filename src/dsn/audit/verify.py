@@ -42,7 +42,7 @@ from sqlalchemy import Connection, Engine, select
 
 from dsn.audit.chain import COLUMNS, GENESIS, PATIENTS, PREV_HASH, SEQ, row_hash
 from dsn.audit.checkpoint import Checkpoint, signature_status
-from dsn.store.audit_schema import audit_checkpoint, audit_head, audit_log, audit_patient
+from dsn.store.audit_schema import audit_head
 from dsn.store.schema import ID_LENGTH
 
 RECENT: Final = 4096  # how far back an out-of-place link is recognized as an insertion
