@@ -7,6 +7,7 @@ from fastapi import APIRouter, FastAPI
 import dsn
 from dsn.api import errors
 from dsn.api.auth import auth_router
+from dsn.api.cors import CorsMiddleware, RegisteredOrigins
 from dsn.api.interactions import (
     capabilities,
     create,
@@ -19,7 +20,6 @@ from dsn.api.interactions import (
     update,
     vread,
 )
-from dsn.api.cors import CorsMiddleware, RegisteredOrigins
 from dsn.api.middleware import RequestContextMiddleware
 from dsn.api.operations import break_glass, everything, lastn, validate
 from dsn.config import Settings, get_settings
