@@ -96,6 +96,7 @@ _WIDTHS = {
 
 
 def prepare(record: AuditRecord) -> _Prepared:
+    """Column values of ``record``, clipped to the column widths (done by the caller's thread)."""
     columns = record.columns()
     for name, width in _WIDTHS.items():
         value = columns.get(name)

@@ -13,9 +13,8 @@ SQLite ``batch_alter_table`` on these tables rebuilds them and drops the trigger
 it must recreate them (see ``create_append_only_triggers``).
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0004'
 down_revision = '0003'
