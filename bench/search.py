@@ -2,7 +2,8 @@
 
 Usage: .venv/bin/python bench/search.py [--database-url URL] [--schema bench_search]
            [--resources 1000000] [--big-patient 2000] [--workers 2] [--seed 1]
-           [--runs 100] [--warmup 10] [--reuse] [--drop] [--load-only] [--explain]
+           [--runs 100] [--warmup 10] [--reuse] [--drop] [--load-only]
+           [--breakdown N] [--explain]
 
 Data: a deterministic synthetic Quebec population (``dsn.synthetic``, Synthea-shaped
 transaction Bundles): the facilities bundle first, then person 0 with exactly
@@ -12,12 +13,15 @@ the real write pipeline (``dsn.service.bundles.process_bundle``: validation, ref
 resolution, versioning, indexing), by ``--workers`` processes with a connection each,
 into the PostgreSQL schema ``--schema``; then ``VACUUM (ANALYZE)``. Load time and rate
 are printed and remembered in the schema's comment, so ``--reuse`` keeps the data from a
-previous run (it only creates or drops indexes to match ``dsn.store.schema``). Without
+previous run (it runs the migrations to head, then creates or drops indexes to match
+``dsn.store.schema``, since the initial migration is still edited in place). Without
 ``--reuse`` an existing schema is dropped and reloaded; ``--drop`` only drops it.
 
 Queries: a DSN server (uvicorn subprocess, one process) on that schema answers every
-query of the mix over HTTP on 127.0.0.1; the same answer is computed by hand-written SQL
-(psycopg, same database, same parameter values, same moment). Each query runs
+query of the mix over HTTP on 127.0.0.1 (as a backend client with ``system/*.rs``, its
+token signed by the server's own keys, where the tree authenticates); the same answer is
+computed by hand-written SQL (psycopg, same database, same parameter values, same moment,
+no server-side prepared statements, as DSN's engine). Each query runs
 ``--warmup`` times, then ``--runs`` times with parameter values drawn from the loaded data
 (seeded), alternating which side goes first. The two answers must agree (ids of the
 page, in order; included ids as a set); a mismatch is printed loudly and marks the run
@@ -26,8 +30,10 @@ failed. ``$everything`` is timed as the total to fetch every page with ``_count=
 same resources. Times are wall-clock on the client: HTTP request to last byte read for
 DSN, execute + fetch of every row (bodies included) for SQL.
 
-``--explain`` also runs one sample of each query in-process, captures the SQL statements
-DSN sends (SQLAlchemy cursor events) and prints ``EXPLAIN (ANALYZE, BUFFERS)`` of each.
+``--breakdown N`` then runs N samples of each query in-process through the service and
+prints, per query, the median time of the service call and of its SQL statements (cursor
+events: round trips included) and how many statements it sends; ``--explain`` adds
+``EXPLAIN (ANALYZE, BUFFERS)`` of every SELECT DSN sent for the first sample.
 """
 
 from __future__ import annotations
@@ -756,61 +762,85 @@ def report(queries: list[Query]) -> bool:
 # -- EXPLAIN of what DSN runs ---------------------------------------------------------------------
 
 
-def explain(url: str, queries: list[Query], claims: dict[str, Any] | None) -> None:
-    """Run one sample per query in-process and EXPLAIN (ANALYZE, BUFFERS) every statement.
+def explain(url: str, queries: list[Query], claims: dict[str, Any] | None, samples: int, plans: bool) -> None:
+    """Where DSN's time goes, in-process: the service call, and its SQL statements.
 
-    The caller is the benchmark's HTTP client (from its token ``claims``) where the tree
-    authenticates, so access restrictions added to the SQL are the same.
+    Each query's first ``samples`` values run through the service (as the HTTP route calls
+    it, as the benchmark's caller where the tree authenticates, so access restrictions in
+    the SQL are the same); cursor events time every statement (round trip included).
+    Prints a table of medians; with ``plans``, ``EXPLAIN (ANALYZE, BUFFERS)`` of every
+    SELECT of the first sample.
     """
     from dsn.service.context import RequestContext, system_context
     from dsn.service.patient_operations import patient_everything
+    from dsn.service.search_bundle import search_bundle
 
     service = service_for(url)
     engine = service.store.engine
+    ctx = system_context("bench-explain")
+    if claims is not None:
+        from dsn.security.authentication import caller_from_claims
+
+        ctx = RequestContext(caller=caller_from_claims(claims), request_id="bench-explain")
     captured: list[tuple[str, Any]] = []
+    started: list[float] = []
+    sql_seconds: list[float] = []
 
-    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+    def before(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
         captured.append((statement, parameters))
+        started.append(time.perf_counter())
 
-    class Recorder:
+    def after(*_args: Any) -> None:
+        sql_seconds.append(time.perf_counter() - started[-1])
+
+    class InProcess:
         """Stands in for the HTTP client: calls the service as the route would."""
 
-        def get(self, path: str, *, params: list[tuple[str, str]] | None = None) -> Any:
+        def get(self, path: str, *, params: list[tuple[str, str]] | None = None) -> httpx.Response:
             parts = path.strip("/").split("/")
-            ctx = system_context("bench-explain")
-            if claims is not None:
-                from dsn.security.authentication import caller_from_claims
-
-                ctx = RequestContext(caller=caller_from_claims(claims), request_id="bench-explain")
             if path.endswith("$everything"):
-                patient_everything(service, ctx, parts[1], dict(params or []))
+                body = patient_everything(service, ctx, parts[1], dict(params or []))
             elif len(parts) == 2:
-                found = service.read(ctx, parts[0], parts[1])
-                return httpx.Response(200, content=orjson.dumps({"id": found.res_id}))
+                return httpx.Response(200, content=service.read(ctx, parts[0], parts[1]).body.encode())
             else:
-                service.search(ctx, parts[0], params or [])
-            return httpx.Response(200, content=b'{"resourceType": "Bundle"}')
+                outcome = service.search(ctx, parts[0], params or [])
+                body = search_bundle(service.settings.base_url, parts[0], outcome, params or [])
+            return httpx.Response(200, content=orjson.dumps(body))
 
-    for query in queries:
-        sample = query.samples[0]
-        captured.clear()
-        event.listen(engine, "before_cursor_execute", capture)
-        try:
-            query.http(Recorder(), sample)  # type: ignore[arg-type]
-        except Exception as exc:  # a diagnostic: report and go on
-            print(f"\n### {query.name}: failed in-process: {exc!r}")
-            continue
-        finally:
-            event.remove(engine, "before_cursor_execute", capture)
-        print(f"\n### {query.name}\n\nsample: {sample}\n")
+    print("\n| query | in-process p50 ms | of which SQL p50 ms | statements per request |")
+    print("|---|---|---|---|")
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    first: dict[str, list[tuple[str, Any]]] = {}
+    try:
+        for query in queries:
+            totals, sqls, counts = [], [], []
+            for sample in query.samples[: samples + 1]:
+                captured.clear()
+                sql_seconds.clear()
+                begun = time.perf_counter()
+                query.http(InProcess(), sample)  # type: ignore[arg-type]
+                totals.append((time.perf_counter() - begun) * 1000)
+                sqls.append(sum(sql_seconds) * 1000)
+                counts.append(len(captured))
+                first.setdefault(query.name, list(captured))
+            totals, sqls = totals[1:], sqls[1:]  # the first run warms caches
+            print(
+                f"| `{query.name}` | {statistics.median(totals):.1f} | {statistics.median(sqls):.1f} "
+                f"| {statistics.median(counts):.0f} |"
+            )
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+    if plans:
         with engine.connect() as conn:
-            for statement, parameters in list(captured):
-                if not statement.lstrip().upper().startswith(("SELECT", "WITH")):
-                    continue
-                plan = conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", parameters).scalars().all()
-                print("```sql\n" + statement.strip() + "\n```\n```")
-                print("\n".join(plan))
-                print("```")
+            for query in queries:
+                print(f"\n### {query.name}\n\nsample: {query.samples[0]}\n")
+                for statement, parameters in first[query.name]:
+                    if not statement.lstrip().upper().startswith(("SELECT", "WITH")):
+                        continue
+                    plan = conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", parameters).scalars()
+                    print("```sql\n" + statement.strip() + "\n```\n```\n" + "\n".join(plan) + "\n```")
     engine.dispose()
 
 
@@ -833,7 +863,8 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep an already loaded data set")
     parser.add_argument("--drop", action="store_true", help="drop the schema and stop")
     parser.add_argument("--load-only", action="store_true", help="load (or check) the data and stop")
-    parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of DSN's SQL")
+    parser.add_argument("--breakdown", type=int, default=0, help="time N in-process runs per query: service vs SQL")
+    parser.add_argument("--explain", action="store_true", help="also print EXPLAIN ANALYZE of DSN's SQL")
     args = parser.parse_args()
     host = httpx.URL(psycopg_url(args.database_url)).host
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -881,8 +912,8 @@ def main() -> None:
             finally:
                 server.terminate()
                 server.wait(timeout=30)
-            if args.explain:
-                explain(url, queries, token[1] if token else None)
+            if args.breakdown or args.explain:
+                explain(url, queries, token[1] if token else None, args.breakdown or 20, args.explain)
     with psycopg.connect(psycopg_url(args.database_url)) as conn:
         version = conn.execute("SHOW server_version").fetchone()[0]
     print(

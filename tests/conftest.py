@@ -123,14 +123,17 @@ def store(engine: Engine) -> Store:
 
 
 @pytest.fixture
-def service(store: Store, settings: Settings) -> RecordService:
-    return RecordService(store, settings)
+def service(store: Store, settings: Settings) -> Iterator[RecordService]:
+    record_service = RecordService(store, settings)
+    yield record_service
+    record_service.close()
 
 
 @pytest.fixture
 def app(settings: Settings) -> Iterator[FastAPI]:
     application = create_app(settings, migrate=False)
     yield application
+    application.state.service.close()
     application.state.engine.dispose()
 
 

@@ -103,6 +103,7 @@ def load(paths: list[Path] = typer.Argument(..., help="Bundle JSON files (transa
         except orjson.JSONDecodeError as exc:
             failed += 1
             typer.echo(f"{path.name}: not JSON: {exc}", err=True)
+    service.close()
     raise typer.Exit(1 if failed else 0)
 
 

@@ -151,6 +151,7 @@ def _create_practitioner(
             "code": [{"coding": codings}],
         },
     )
+    service.close()
     return practitioner.stored.res_id, practitioner_role.stored.res_id
 
 

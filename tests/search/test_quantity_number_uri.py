@@ -106,3 +106,29 @@ def test_uri_exact_below_and_above(client: TestClient) -> None:
     assert found(client, "ValueSet", {"url:above": "http://acme.org/fhirs/ValueSet/1"}) == {other}
     assert found(client, "ValueSet", {"url:missing": "false"}) == {one, two, other, root}
     assert found(client, "ValueSet", {"url:missing": "true"}) == {no_url}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("gt0.3", ("0.2-0.4", "0.6-")),
+        ("lt0.3", ("0.2-0.4",)),
+        ("0", ("0.2-0.4",)),
+        ("0.3", ()),
+        ("ne0.3", ("0.2-0.4", "0.6-")),
+        ("sa0.5", ("0.6-",)),
+        ("eb0.5", ("0.2-0.4",)),
+        ("ge0.4", ("0.2-0.4", "0.6-")),
+        ("le0.2", ("0.2-0.4",)),
+        ("ap1", ("0.6-",)),
+    ],
+)
+def test_number_on_a_range_compares_its_bounds(client: TestClient, value: str, expected: tuple[str, ...]) -> None:
+    def ranged(bounds: dict) -> dict:
+        return {**_risk(None), "prediction": [{"probabilityRange": bounds}]}
+
+    made = {
+        "0.2-0.4": create(client, ranged({"low": {"value": 0.2}, "high": {"value": 0.4}})),
+        "0.6-": create(client, ranged({"low": {"value": 0.6}})),
+    }
+    assert found(client, "RiskAssessment", {"probability": value}) == {made[k] for k in expected}

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from dsn.audit.record import AuditRecord
 from dsn.service.context import RequestContext
 from dsn.service.errors import FhirError, invalid, not_found
 from dsn.store.clock import now_us, to_instant
@@ -70,6 +71,18 @@ def break_glass(service: object, ctx: RequestContext, patient_id: str, reason: s
         patient = session.current("Patient", patient_id)
         if patient is None or patient.deleted:
             raise not_found("Patient", patient_id)
+        service.auditor.event(
+            session,
+            AuditRecord.for_request(
+                ctx,
+                "break-glass",
+                patient_ids=[patient_id],
+                entities=[f"Patient/{patient_id}"],
+                resource_type="Patient",
+                break_glass=True,
+                detail=f"{reason}: {grant.justification}"[:500],
+            ),
+        )
         session.conn.execute(
             btg_grant.insert().values(
                 id=grant.id,

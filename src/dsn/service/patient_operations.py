@@ -29,9 +29,24 @@ def patient_everything(
         if not params["_page"].isdigit():
             raise invalid(f"invalid _page token '{params['_page']}'", "_page")
         after = int(params["_page"])
+    with service._refusals(ctx, "$everything", "Patient", f"Patient/{patient_id}"):
+        return _everything(service, ctx, patient_id, params, since, count, types, after)
+
+
+def _everything(
+    service: RecordService,
+    ctx: RequestContext,
+    patient_id: str,
+    params: dict[str, str],
+    since: int | None,
+    count: int,
+    types: tuple[str, ...],
+    after: int,
+) -> dict[str, Any]:
     service.access.require(ctx, "read", "Patient")
     with service.store.read() as session:
-        visibility = service.access.visibility(ctx, "r", session.conn)
+        access = service.access.access(ctx, "r", session.conn)
+        visibility = access.visibility()
         patient = session.current("Patient", patient_id, visibility)
         if patient is None or patient.deleted:
             raise not_found("Patient", patient_id)
@@ -46,6 +61,15 @@ def patient_everything(
             with_total=after == 0,
             visibility=visibility,
         )
+    service.auditor.read(
+        ctx,
+        "$everything",
+        page.entries,
+        resource_type="Patient",
+        query=list(params.items()),
+        glass_patients=access.glass_patients,
+        patients=[patient_id],
+    )
     base = service.settings.base_url.rstrip("/")
     path = f"{base}/Patient/{patient_id}/$everything"
     kept = [(k, params[k]) for k in ("_since", "_type", "_count") if k in params]
@@ -72,30 +96,16 @@ def observation_lastn(service: RecordService, ctx: RequestContext, pairs: list[t
             raise invalid(f"max must be a positive integer, not '{max_values[-1]}'", "max")
         max_per_code = min(int(max_values[-1]), 1000)
     criteria = [(name, value) for name, value in pairs if name != "max"]
-    service.access.require(ctx, "search", "Observation")
-    query = service.parse_search(ctx, "Observation", criteria)
-    patient_id = _patient_of(query.criteria)
-    with service.store.read() as session:
-        visibility = service.access.visibility(ctx, "s", session.conn)
-        found = last_n(
-            session.conn,
-            query,
-            service._search_context(visibility),
-            patient_id=patient_id,
-            max_per_code=max_per_code,
-            visibility=visibility,
-        )
+    with service._refusals(ctx, "$lastn", "Observation"):
+        found, glass, applied = _lastn(service, ctx, criteria, max_per_code)
+    service.auditor.read(ctx, "$lastn", found, resource_type="Observation", query=pairs, glass_patients=glass)
     base = service.settings.base_url.rstrip("/")
+    self_url = _link(f"{base}/Observation/$lastn", [*applied, ("max", str(max_per_code))])
     bundle: dict[str, Any] = {
         "resourceType": "Bundle",
         "type": "searchset",
         "total": len(found),
-        "link": [
-            {
-                "relation": "self",
-                "url": _link(f"{base}/Observation/$lastn", [*query.applied, ("max", str(max_per_code))]),
-            }
-        ],
+        "link": [{"relation": "self", "url": self_url}],
     }
     if found:
         bundle["entry"] = [
@@ -103,6 +113,25 @@ def observation_lastn(service: RecordService, ctx: RequestContext, pairs: list[t
             for item in found
         ]
     return bundle
+
+
+def _lastn(
+    service: RecordService, ctx: RequestContext, criteria: list[tuple[str, str]], max_per_code: int
+) -> tuple[list, tuple[str, ...], list[tuple[str, str]]]:
+    service.access.require(ctx, "search", "Observation")
+    query = service.parse_search(ctx, "Observation", criteria)
+    patient_id = _patient_of(query.criteria)
+    with service.store.read() as session:
+        access = service.access.access(ctx, "s", session.conn)
+        found = last_n(
+            session.conn,
+            query,
+            service._search_context(access.visibility()),
+            patient_id=patient_id,
+            max_per_code=max_per_code,
+            visibility=access.visibility(),
+        )
+    return found, access.glass_patients, query.applied
 
 
 def _patient_of(criteria: list[Any]) -> str | None:

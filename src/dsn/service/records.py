@@ -16,12 +16,15 @@ from urllib.parse import parse_qsl
 
 import jsonpatch
 
+from dsn.audit.record import AuditRecord
+from dsn.audit.writer import AuditLog
 from dsn.config import Settings
 from dsn.fhir.definitions import resource_types
 from dsn.fhir.outcome import OutcomeIssue
 from dsn.fhir.patient_compartment import compartment_params
 from dsn.fhir.search_parameters import SearchParameterRegistry
 from dsn.service.access import AccessControl, Visibility
+from dsn.service.auditing import Auditor
 from dsn.service.consent_rules import sync_consent_rules
 from dsn.service.context import RequestContext
 from dsn.service.errors import FhirError, gone, invalid, not_found
@@ -83,6 +86,12 @@ class RecordService:
         self.settings = settings
         self.registries = RegistryProvider(store)
         self.access = AccessControl(store, settings.role_matrix_file)
+        self.audit_log = AuditLog.from_settings(store.engine, settings)
+        self.auditor = Auditor(self.audit_log)
+
+    def close(self) -> None:
+        """Stop the audit writer (flushing what it holds) and release its connections."""
+        self.audit_log.close()
 
     @property
     def registry(self) -> SearchParameterRegistry:
@@ -97,8 +106,10 @@ class RecordService:
 
     @contextmanager
     def writing(self) -> Iterator[StoreSession]:
+        """A write transaction whose audit records are appended just before it commits."""
         with self.store.write(self.registry) as session:
             yield session
+            self.auditor.flush(session)
 
     # -- read ---------------------------------------------------------------------------
 
@@ -106,15 +117,26 @@ class RecordService:
         self, ctx: RequestContext, res_type: str, res_id: str, *, session: StoreSession | None = None
     ) -> StoredResource:
         require_resource_type(res_type)
-        self.access.require(ctx, "read", res_type)
-        with self._reading(session) as active:
-            found = self._visible_current(ctx, active, res_type, res_id, "r")
-        if found.deleted:
-            raise gone(res_type, res_id, found.version)
-        return found
+        with self._refusals(ctx, "read", res_type, f"{res_type}/{res_id}"):
+            self.access.require(ctx, "read", res_type)
+            with self._reading(session) as active:
+                access = self.access.access(ctx, "r", active.conn)
+                found = self._visible_current(ctx, active, res_type, res_id, "r")
+            if found.deleted:
+                raise gone(res_type, res_id, found.version)
+            self._audit_read(
+                ctx, session, "read", [found], resource_type=res_type, glass_patients=access.glass_patients
+            )
+            return found
 
     def vread(self, ctx: RequestContext, res_type: str, res_id: str, version: str) -> StoredResource:
         require_resource_type(res_type)
+        with self._refusals(ctx, "vread", res_type, f"{res_type}/{res_id}/_history/{version}"):
+            found = self._vread(ctx, res_type, res_id, version)
+            self._audit_read(ctx, None, "vread", [found], resource_type=res_type, versioned=True)
+            return found
+
+    def _vread(self, ctx: RequestContext, res_type: str, res_id: str, version: str) -> StoredResource:
         self.access.require(ctx, "vread", res_type)
         if not version.isdigit():
             raise FhirError(404, "not-found", f"version '{version}' of {res_type}/{res_id} is not known")
@@ -154,6 +176,18 @@ class RecordService:
     ) -> WriteResult:
         """Create with a server-assigned id (``assigned_id`` when a transaction chose it)."""
         require_resource_type(res_type)
+        with self._refusals(ctx, "create", res_type):
+            return self._create(ctx, res_type, body, if_none_exist, assigned_id, session)
+
+    def _create(
+        self,
+        ctx: RequestContext,
+        res_type: str,
+        body: Any,
+        if_none_exist: str | None,
+        assigned_id: str | None,
+        session: StoreSession | None,
+    ) -> WriteResult:
         self.access.require(ctx, "create", res_type)
         with self._session(session) as active:
             if if_none_exist:
@@ -169,7 +203,7 @@ class RecordService:
             issues = require_valid_content(body, res_type)
             self.access.require_own_compartment(ctx, patient_key_of(body))
             stored = active.create(res_type, assigned_id or new_id(), body, method="POST", source=_source(ctx))
-            self._after_write(active, stored)
+            self._after_write(active, ctx, "create", stored)
             return WriteResult(stored, 201, created=True, issues=issues)
 
     def update(
@@ -183,6 +217,18 @@ class RecordService:
         session: StoreSession | None = None,
     ) -> WriteResult:
         require_resource_type(res_type)
+        with self._refusals(ctx, "update", res_type, f"{res_type}/{res_id}"):
+            return self._update(ctx, res_type, res_id, body, if_match, session)
+
+    def _update(
+        self,
+        ctx: RequestContext,
+        res_type: str,
+        res_id: str,
+        body: Any,
+        if_match: str | None,
+        session: StoreSession | None,
+    ) -> WriteResult:
         self.access.require(ctx, "update", res_type)
         check_id(res_id)
         expected = parse_version_tag(if_match)
@@ -217,13 +263,13 @@ class RecordService:
                     stored = active.create_with_id(res_type, res_id, body, method="PUT", source=_source(ctx))
                 except DuplicateResource:
                     raise FhirError(409, "conflict", f"{res_type}/{res_id} was created concurrently") from None
-                self._after_write(active, stored)
+                self._after_write(active, ctx, "create", stored)
                 return WriteResult(stored, 201, created=True, issues=issues)
             try:
                 stored = active.update(existing, body, method="PUT")
             except VersionConflict as exc:
                 raise FhirError(412, "conflict", f"{res_type}/{res_id} changed concurrently: {exc}") from None
-            self._after_write(active, stored)
+            self._after_write(active, ctx, "update", stored)
             return WriteResult(stored, 201 if existing.deleted else 200, created=existing.deleted, issues=issues)
 
     def conditional_update(
@@ -268,6 +314,18 @@ class RecordService:
         session: StoreSession | None = None,
     ) -> WriteResult:
         require_resource_type(res_type)
+        with self._refusals(ctx, "patch", res_type, f"{res_type}/{res_id}"):
+            return self._patch(ctx, res_type, res_id, operations, if_match, session)
+
+    def _patch(
+        self,
+        ctx: RequestContext,
+        res_type: str,
+        res_id: str,
+        operations: Any,
+        if_match: str | None,
+        session: StoreSession | None,
+    ) -> WriteResult:
         self.access.require(ctx, "patch", res_type)
         if not isinstance(operations, list):
             raise invalid("a JSON Patch body must be an array of operations")
@@ -295,7 +353,7 @@ class RecordService:
                 stored = active.update(existing, patched, method="PATCH")
             except VersionConflict as exc:
                 raise FhirError(412, "conflict", f"{res_type}/{res_id} changed concurrently: {exc}") from None
-            self._after_write(active, stored)
+            self._after_write(active, ctx, "patch", stored)
             return WriteResult(stored, 200, issues=issues)
 
     def delete(
@@ -308,6 +366,12 @@ class RecordService:
     ) -> WriteResult | None:
         """Delete; None when the resource was already deleted (nothing to do)."""
         require_resource_type(res_type)
+        with self._refusals(ctx, "delete", res_type, f"{res_type}/{res_id}"):
+            return self._delete(ctx, res_type, res_id, session)
+
+    def _delete(
+        self, ctx: RequestContext, res_type: str, res_id: str, session: StoreSession | None
+    ) -> WriteResult | None:
         self.access.require(ctx, "delete", res_type)
         with self._session(session) as active:
             existing = self._visible_current(ctx, active, res_type, res_id, "r")
@@ -319,7 +383,7 @@ class RecordService:
                 stored = active.delete(existing)
             except VersionConflict as exc:
                 raise FhirError(409, "conflict", f"{res_type}/{res_id} changed concurrently: {exc}") from None
-            self._after_write(active, stored)
+            self._after_write(active, ctx, "delete", stored)
             return WriteResult(stored, 200)
 
     def conditional_delete(
@@ -361,15 +425,41 @@ class RecordService:
     ) -> SearchOutcome:
         if res_type is not None:
             require_resource_type(res_type)
-            self.access.require(ctx, "search", res_type)
-        else:
-            self.access.require_authenticated(ctx)
+        subtype = "search-system" if res_type is None else ("search-compartment" if compartment else "search-type")
+        with self._refusals(ctx, subtype, res_type):
+            if res_type is not None:
+                self.access.require(ctx, "search", res_type)
+            else:
+                self.access.require_authenticated(ctx)
+            outcome, glass = self._search(ctx, res_type, pairs, compartment, session)
+            items = [*outcome.result.matches, *outcome.result.included]
+            self._audit_read(
+                ctx,
+                session,
+                subtype,
+                items,
+                resource_type=res_type,
+                query=pairs,
+                glass_patients=glass,
+                patients=[compartment[1]] if compartment and compartment[0] == "Patient" else [],
+            )
+            return outcome
+
+    def _search(
+        self,
+        ctx: RequestContext,
+        res_type: str | None,
+        pairs: list[tuple[str, str]],
+        compartment: tuple[str, str] | None,
+        session: StoreSession | None,
+    ) -> tuple[SearchOutcome, tuple[str, ...]]:
         query = self.parse_search(ctx, res_type, pairs)
         if compartment is not None:
             require_resource_type(compartment[0])
             query.compartment = compartment
         with self._reading(session) as active:
-            visibility = self.access.visibility(ctx, "s", active.conn)
+            access = self.access.access(ctx, "s", active.conn)
+            visibility = access.visibility()
             if compartment is not None:
                 # The compartment's owner must be visible: otherwise "no results" and
                 # "you may not look" would be distinguishable.
@@ -385,7 +475,7 @@ class RecordService:
                 )
             except PageTokenError as exc:
                 raise invalid(f"invalid _page token: {exc}", "_page") from None
-        return SearchOutcome(query, result)
+        return SearchOutcome(query, result), access.glass_patients
 
     def history(
         self,
@@ -396,6 +486,17 @@ class RecordService:
     ) -> HistoryOutcome:
         if res_type is not None:
             require_resource_type(res_type)
+        subtype = "history-system" if res_type is None else ("history-instance" if res_id else "history-type")
+        entity = f"{res_type}/{res_id}" if res_id else None
+        with self._refusals(ctx, subtype, res_type, entity):
+            outcome = self._history(ctx, res_type, res_id, params)
+            self._audit_read(ctx, None, subtype, outcome.page.entries, resource_type=res_type, versioned=True)
+            return outcome
+
+    def _history(
+        self, ctx: RequestContext, res_type: str | None, res_id: str | None, params: dict[str, str]
+    ) -> HistoryOutcome:
+        if res_type is not None:
             self.access.require(ctx, "history", res_type)
         else:
             self.access.require_authenticated(ctx)
@@ -433,14 +534,19 @@ class RecordService:
         self.access.require_authenticated(ctx)
         if res_type is not None:
             require_resource_type(res_type)
-        return findings(body, res_type)
+        issues = findings(body, res_type)
+        self.auditor.durable(AuditRecord.for_request(ctx, "$validate", resource_type=res_type))
+        return issues
 
     # -- helpers ------------------------------------------------------------------------
 
-    def _after_write(self, session: StoreSession, stored: StoredResource) -> None:
-        """Derived state that must change in the same transaction as the resource."""
+    def _after_write(self, session: StoreSession, ctx: RequestContext, subtype: str, stored: StoredResource) -> None:
+        """What must change in the same transaction as the resource: derived state, audit."""
         if stored.res_type == "Consent":
             sync_consent_rules(session, stored)
+        self.auditor.write(session, ctx, subtype, stored)
+        if stored.res_type == "Consent":
+            self.auditor.write(session, ctx, "consent", stored)
 
     def _visible_current(
         self, ctx: RequestContext, session: StoreSession, res_type: str, res_id: str, letter: str
@@ -483,8 +589,48 @@ class RecordService:
         if session is not None:
             yield session
         else:
-            with self.store.write(self.registry) as own:
+            with self.writing() as own:
                 yield own
+
+    @contextmanager
+    def _refusals(
+        self, ctx: RequestContext, subtype: str, res_type: str | None, entity: str | None = None
+    ) -> Iterator[None]:
+        """Record refused or failed requests in the audit log, then let the error go on."""
+        try:
+            yield
+        except FhirError as exc:
+            if exc.status not in (400, 422, 503):
+                self.auditor.refusal(ctx, subtype, res_type, exc, entity)
+            raise
+
+    def _audit_read(
+        self,
+        ctx: RequestContext,
+        session: StoreSession | None,
+        subtype: str,
+        items: list[StoredResource],
+        **details: Any,
+    ) -> None:
+        """Reads inside a caller's transaction join it; standalone reads wait for durability."""
+        if session is not None:
+            from dsn.service.auditing import patients_of, references_of
+
+            glass = set(details.pop("glass_patients", ()))
+            returned = set(patients_of(items))
+            self.auditor.event(
+                session,
+                AuditRecord.for_request(
+                    ctx,
+                    subtype,
+                    patient_ids=sorted(returned),
+                    entities=references_of(items),
+                    resource_type=details.get("resource_type"),
+                    break_glass=bool(returned & glass),
+                ),
+            )
+        else:
+            self.auditor.read(ctx, subtype, items, **details)
 
     @contextmanager
     def _reading(self, session: StoreSession | None) -> Iterator[StoreSession]:

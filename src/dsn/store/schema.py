@@ -213,3 +213,5 @@ from dsn.store import security_schema  # noqa: E402, F401
 from dsn.store import audit_schema  # noqa: E402, F401
 # Consent rules derived from Consent resources (access filtering).
 from dsn.store import consent_schema  # noqa: E402, F401
+# Master patient index tables (dsn.mpi).
+from dsn.store import mpi_schema  # noqa: E402, F401

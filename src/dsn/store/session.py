@@ -114,6 +114,9 @@ class StoreSession:
         self._indexes = IndexWriter(conn, registry)
         self._pending: list[StoredResource] = []
         self._versions: list[StoredResource] = []
+        # Records of this transaction's work, appended to the audit log by the service
+        # as the last step before commit (the store does not interpret them).
+        self.audit_records: list[Any] = []
 
     # -- reads -------------------------------------------------------------------------
 

@@ -228,11 +228,19 @@ def _date(table: Any, prefix: str, raw: str, ctx: SearchContext) -> ColumnElemen
 
 
 def _number(table: Any, prefix: str, number: Any) -> ColumnElement[bool]:
+    """A number or quantity row: a point (``value``) or, for a Range, ``low``..``high``."""
+    value = table.c.value
+    return or_(
+        and_(value.is_not(None), _point(value, prefix, number)),
+        and_(value.is_(None), _span(table.c.low, table.c.high, prefix, number)),
+    )
+
+
+def _point(value: Any, prefix: str, number: Any) -> ColumnElement[bool]:
     """``eq`` uses the searched value's implicit precision (5.4 → [5.35, 5.45)).
 
     The other comparisons ignore it, as the spec says for lt, gt, le, ge and ne.
     """
-    value = table.c.value
     if prefix == "eq":
         return and_(value >= number.low, value < number.high)
     if prefix == "ne":
@@ -248,6 +256,35 @@ def _number(table: Any, prefix: str, number: Any) -> ColumnElement[bool]:
     if prefix == "ap":
         margin = abs(number.value) * APPROXIMATE
         return and_(value >= number.value - margin, value <= number.value + margin)
+    return false()
+
+
+def _span(low: Any, high: Any, prefix: str, number: Any) -> ColumnElement[bool]:
+    """A stored Range [low, high] (open ends are infinite), compared as dates are.
+
+    ``eq``: the searched precision range contains it; ``gt``: it reaches above the
+    value; ``sa``: it starts after it; ``ap``: it overlaps the value ± 10%.
+    """
+    contained = and_(low >= number.low, high < number.high)
+    if prefix == "eq":
+        return contained
+    if prefix == "ne":
+        return or_(low < number.low, high >= number.high)
+    if prefix == "gt":
+        return high > number.value
+    if prefix == "lt":
+        return low < number.value
+    if prefix == "ge":
+        return high >= number.value
+    if prefix == "le":
+        return low <= number.value
+    if prefix == "sa":
+        return low > number.value
+    if prefix == "eb":
+        return high < number.value
+    if prefix == "ap":
+        margin = abs(number.value) * APPROXIMATE
+        return and_(low <= number.value + margin, high >= number.value - margin)
     return false()
 
 
