@@ -24,7 +24,7 @@ from dsn.api.interactions import (
     vread,
 )
 from dsn.api.middleware import RequestContextMiddleware
-from dsn.api.operations import break_glass, everything, lastn, validate
+from dsn.api.operations import audit, break_glass, everything, lastn, validate
 from dsn.config import Settings, get_settings
 from dsn.logging import configure as configure_logging
 from dsn.security.keys import ensure_keys
@@ -46,6 +46,7 @@ def fhir_router() -> APIRouter:
         everything,
         lastn,
         break_glass,
+        audit,
         history,
         vread,
         search,

@@ -110,7 +110,9 @@ def _candidate_row(item: PatientFeatures, now: int) -> dict[str, Any]:
 
 def _merged_away(body: dict[str, Any]) -> bool:
     links = body.get("link")
-    return isinstance(links, list) and any(isinstance(link, dict) and link.get("type") == "replaced-by" for link in links)
+    return isinstance(links, list) and any(
+        isinstance(link, dict) and link.get("type") == "replaced-by" for link in links
+    )
 
 
 def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:

@@ -30,7 +30,7 @@ from typing import Any, Final
 
 from dsn.mpi.compare import COMPARISONS
 
-__all__ = ["EmResult", "Model", "estimate", "probability"]
+__all__ = ["EmResult", "Model", "Pattern", "estimate", "probability"]
 
 Pattern = tuple[int | None, ...]
 
