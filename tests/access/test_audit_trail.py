@@ -154,3 +154,33 @@ def test_a_read_whose_audit_record_cannot_be_written_returns_503_and_no_data(
     assert response.status_code == 503
     assert "Côté" not in response.text and pid not in response.text
     assert response.json()["resourceType"] == "OperationOutcome"
+
+
+def test_logins_failed_logins_and_token_issues_are_audited(client: TestClient, engine: Engine) -> None:
+    from tests.security.support import (
+        AuthRequest,
+        add_app,
+        add_patient_user,
+        authorize,
+        exchange,
+        open_login,
+        submit_login,
+    )
+
+    add_patient_user(client)
+    add_app(client)
+    request = AuthRequest(scope="openid fhirUser launch/patient patient/Observation.rs")
+    page = open_login(client, request)
+    submit_login(client, page.text, "marie", password="wrong password")
+    with engine.connect() as conn:
+        failed = search(conn, AuditFilter(subtype="login"), count=1).entries[0].record
+    assert failed.outcome == 4 and failed.agent.network_address == "testclient"
+    answer = authorize(client, request, "marie")
+    tokens = exchange(client, request, answer["code"]).json()
+    assert tokens["patient"] == "pat-marie"
+    with engine.connect() as conn:
+        login = search(conn, AuditFilter(subtype="login", outcome=0), count=1).entries[0].record
+        token = search(conn, AuditFilter(subtype="token"), count=1).entries[0].record
+    assert login.agent.role == "patient"
+    assert token.agent.client_id == "app" and token.patient_ids == ("pat-marie",)
+    assert "patient/Observation.rs" in (token.detail or "")

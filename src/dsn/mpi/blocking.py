@@ -5,21 +5,26 @@ compared only with patients sharing at least one *blocking key*.  Each key is ch
 that a duplicate survives any one realistic corruption through some other key, while a
 key's block stays small even for the commonest names of the province:
 
-==========================  ==========================================================
-``N|nam``                   same NAM
-``D|name|birth date``       any name token (family, given, compound part, nickname's
-                            full name) sounding alike, and the same birth date — holds
-                            through typos in the other name, married names, swapped
-                            names
-``Y|name|name|birth year``  a family and a given name sounding alike (as an unordered
-                            pair, so swapped names meet), same year — holds through a
-                            wrong day or month, day/month swaps
-``M|name|name|month-day``   same pair, same day of the year — holds through a wrong or
-                            transposed year
-``P|postal code|birth date`` same full postal code and birth date — holds through a new
-                            name *and* a nickname (married name, ``Bob`` for Robert)
-``T|phone|birth date``      same phone and birth date, for the same reason
-==========================  ==========================================================
+===================================  =================================================
+``N|nam``                            same NAM
+``D|name|birth date``                any name token (family, given, compound part, a
+                                     nickname's full name) sounding alike, and the
+                                     same birth date, day and month in either order —
+                                     holds through typos in the other name, married
+                                     names, swapped names, day/month swaps
+``I|name|initial|birth year``        a name sounding alike, the *other* name's
+                                     phonetic initial, the same year — holds through a
+                                     typo in the other name plus a wrong day or month
+``I|name|initial|month-day``         the same with the day of the year — holds through
+                                     a typo in the other name plus a wrong year
+``P|postal code|birth date``         same full postal code and birth date — holds
+                                     through a new name *and* a nickname (married
+                                     name, ``Bob`` for Robert)
+``T|phone|birth date``               same phone and birth date, for the same reason
+===================================  =================================================
+
+Family and given tokens share one key space (``I`` keys are made for family-then-given
+and given-then-family), so a record with swapped names meets its original.
 
 Birth year + sex and the postal prefix alone, the classic coarse keys, are *not* used:
 at provincial scale they make blocks of tens of thousands.
@@ -75,27 +80,37 @@ def block_keys(features: PatientFeatures) -> set[str]:
     keys: set[str] = set()
     if features.nam:
         keys.add(f"N|{features.nam}")
-    family, given = name_tokens(features)
     birth = features.birth_date
-    if birth:
-        for token in {*family, *given}:
-            keys.add(f"D|{token}|{birth}")
-    if birth and len(birth) >= 4:
-        year = birth[:4]
-        month_day = birth[5:] if len(birth) == 10 else None
-        for f in family:
-            for g in given:
-                pair = "|".join(sorted((f, g)))
-                keys.add(f"Y|{pair}|{year}")
+    if not birth:
+        return keys
+    family, given = name_tokens(features)
+    day = _unordered_day(birth)
+    for token in {*family, *given}:
+        keys.add(f"D|{token}|{day}")
+    year = birth[:4]
+    month_day = birth[5:] if len(birth) == 10 else None
+    for tokens, others in ((family, given), (given, family)):
+        initials = {other[0] for other in others}
+        for token in tokens:
+            for initial in initials:
+                keys.add(f"I|{token}|{initial}|{year}")
                 if month_day:
-                    keys.add(f"M|{pair}|{month_day}")
-    if birth and len(birth) == 10:
+                    keys.add(f"I|{token}|{initial}|{month_day}")
+    if len(birth) == 10:
         for postal in features.postal_codes:
             if len(postal) == 6:
                 keys.add(f"P|{postal}|{birth}")
         for phone in features.phones:
             keys.add(f"T|{phone}|{birth}")
     return keys
+
+
+def _unordered_day(birth: str) -> str:
+    """``1985-10-03`` and ``1985-03-10`` give the same ``1985-03-10``: day/month swaps meet."""
+    if len(birth) != 10:
+        return birth
+    month, day = birth[5:7], birth[8:10]
+    return f"{birth[:4]}-{min(month, day)}-{max(month, day)}"
 
 
 def key_hashes(features: PatientFeatures) -> list[int]:

@@ -5,7 +5,8 @@ well the two agree.  The levels, best first (``None`` when either side lacks the
 which then counts neither for nor against):
 
 ============  =====================================================================
-nam           exact · near (one character wrong or two swapped) · different
+nam           exact · near (one character wrong or two swapped, except where twins'
+              and namesakes' NAMs differ) · different
 family        exact · part (same core without particles, or a shared part of a
               compound name: ``Lévesque-Tremblay``/``Tremblay``) · fuzzy (typo,
               same sound) · different
@@ -110,12 +111,21 @@ def one_typo_apart(x: str, y: str) -> bool:
     return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and x[diffs[0]] == y[diffs[1]] and x[diffs[1]] == y[diffs[0]]
 
 
+# A NAM differing only in the given-name letter (3) or the sequence and check characters
+# (10, 11) is the signature of a twin or a namesake, not of a typo.
+_NAM_SIBLING_POSITIONS: Final = frozenset({3, 10, 11})
+
+
 def _nam_level(a: str | None, b: str | None) -> int | None:
     if not a or not b:
         return None
     if a == b:
         return 0
-    return 1 if one_typo_apart(a, b) else 2
+    if one_typo_apart(a, b) and len(a) == len(b):
+        differing = {i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y}
+        if not differing & _NAM_SIBLING_POSITIONS:
+            return 1
+    return 2
 
 
 def _date_level(a: str | None, b: str | None) -> int | None:

@@ -18,11 +18,11 @@ under one half.  A trained model (``dsn mpi train``) may carry its own.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-__all__ = ["DEFAULT_THRESHOLDS", "GRADES", "Grade", "Thresholds", "grade_for"]
+__all__ = ["DEFAULT_THRESHOLDS", "GRADES", "Grade", "Thresholds", "grade_for", "guard"]
 
 Grade = Literal["certain", "probable", "possible", "certainly-not"]
 GRADES: Final[tuple[Grade, ...]] = ("certain", "probable", "possible", "certainly-not")
@@ -51,11 +51,40 @@ class Thresholds:
 DEFAULT_THRESHOLDS: Final = Thresholds(certain=20.0, probable=8.0, possible=0.0)
 
 
-def grade_for(weight: float, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Grade:
+_NAM, _FAMILY, _GIVEN, _BIRTH = 0, 1, 2, 3
+_NAM_DIFFERENT, _GIVEN_DIFFERENT = 2, 3
+
+
+def guard(levels: Sequence[int | None]) -> str | None:
+    """Why a pair may be graded ``possible`` at best, whatever its weight (None: no reason).
+
+    Fellegi–Sunter assumes fields agree independently; the two patterns below break that
+    assumption the most, and wrongly merging two people is the costliest error:
+
+    * ``different-nam`` — both records carry a NAM and they differ by more than a typo:
+      two RAMQ registrations, so two people until someone checks;
+    * ``twin`` — same family name and birth date, given names unrelated: twins (who
+      also share address and phone, which would otherwise add up to a match).
+    """
+    if levels[_NAM] == _NAM_DIFFERENT:
+        return "different-nam"
+    if levels[_GIVEN] == _GIVEN_DIFFERENT and levels[_FAMILY] in (0, 1) and levels[_BIRTH] == 0:
+        return "twin"
+    return None
+
+
+def grade_for(
+    weight: float, thresholds: Thresholds = DEFAULT_THRESHOLDS, levels: Sequence[int | None] | None = None
+) -> Grade:
+    """The grade of a match weight, lowered to ``possible`` when a :func:`guard` applies."""
     if weight >= thresholds.certain:
-        return "certain"
-    if weight >= thresholds.probable:
-        return "probable"
-    if weight >= thresholds.possible:
+        grade: Grade = "certain"
+    elif weight >= thresholds.probable:
+        grade = "probable"
+    elif weight >= thresholds.possible:
+        grade = "possible"
+    else:
+        grade = "certainly-not"
+    if grade in ("certain", "probable") and levels is not None and guard(levels) is not None:
         return "possible"
-    return "certainly-not"
+    return grade

@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 from dsn.mpi.blocking import key_hashes
 from dsn.mpi.compare import COMPARISONS, Comparison, compare, level_name
 from dsn.mpi.features import PatientFeatures, extract
-from dsn.mpi.grades import Grade, Thresholds, grade_for
+from dsn.mpi.grades import Grade, Thresholds, grade_for, guard
 from dsn.mpi.index import candidate_features
 from dsn.mpi.parameters import current_parameters
 from dsn.mpi.scoring import Model, probability
@@ -41,7 +41,9 @@ class FieldAgreement:
 class MatchCandidate:
     """One candidate: its id, match probability (``score``), weight, grade and explanation.
 
-    ``swapped`` says the names agreed only with given and family names crossed.
+    ``swapped`` says the names agreed only with given and family names crossed;
+    ``guard`` names the rule that held the grade at ``possible`` (see
+    :func:`dsn.mpi.grades.guard`), if one did.
     """
 
     patient_id: str
@@ -51,6 +53,7 @@ class MatchCandidate:
     explanation: tuple[FieldAgreement, ...]
     swapped: bool = False
     nam_agrees: bool = False
+    guard: str | None = None
 
 
 def score_pair(
@@ -63,7 +66,8 @@ def score_pair(
         patient_id=candidate.patient_id or "",
         score=probability(weight),
         weight=weight,
-        grade=grade_for(weight, thresholds),
+        grade=grade_for(weight, thresholds, comparison.levels),
+        guard=guard(comparison.levels),
         explanation=_explain(comparison, model),
         swapped=comparison.swapped,
         nam_agrees=comparison.levels[0] == 0,

@@ -23,7 +23,7 @@ tested (``tests/mpi/test_scoring.py``).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Final
@@ -112,33 +112,39 @@ def estimate(
     *,
     max_iterations: int = 200,
     tolerance: float = 1e-6,
+    known_non_match: Callable[[Pattern], bool] | None = None,
 ) -> EmResult:
     """Run EM from ``start`` on pattern counts until parameters move less than ``tolerance``.
 
     ``start`` decides which latent class is "match": give it a high ``m`` for exact
     agreement (the shipped default model does), and EM keeps that labelling.
+    ``known_non_match`` marks patterns that are non-matches by rule (their posterior is
+    fixed at 0): without it, twins — who agree on everything but the given name and
+    NAM — are absorbed into the match class and teach it that address agreement is
+    nearly certain proof.
     """
+    excluded = {pattern for pattern in patterns if known_non_match is not None and known_non_match(pattern)}
     items = [(pattern, count) for pattern, count in patterns.items() if count > 0]
     total = sum(count for _pattern, count in items)
     if total == 0:
         raise ValueError("EM needs at least one compared pair")
     model = start
     for iteration in range(1, max_iterations + 1):
-        updated = _step(items, total, model)
+        updated = _step(items, total, model, excluded)
         if _distance(model, updated) < tolerance:
             return EmResult(_with_info(updated, iteration, total), iteration, True, total)
         model = updated
     return EmResult(_with_info(model, max_iterations, total), max_iterations, False, total)
 
 
-def _step(items: list[tuple[Pattern, int]], total: int, model: Model) -> Model:
+def _step(items: list[tuple[Pattern, int]], total: int, model: Model, excluded: set[Pattern]) -> Model:
     """One E-step (posterior match probability per pattern) and M-step (new m, u, λ)."""
     sizes = [len(levels) for _name, levels in COMPARISONS]
     m_counts = [[_SMOOTHING] * size for size in sizes]
     u_counts = [[_SMOOTHING] * size for size in sizes]
     matched = 0.0
     for pattern, count in items:
-        posterior = probability(model.match_weight(pattern))
+        posterior = 0.0 if pattern in excluded else probability(model.match_weight(pattern))
         as_match, as_non_match = count * posterior, count * (1 - posterior)
         matched += as_match
         for i, level in enumerate(pattern):

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from dsn.mpi.compare import compare
 from dsn.mpi.dedupe import blocked_pairs
 from dsn.mpi.features import PatientFeatures
+from dsn.mpi.grades import guard
 from dsn.mpi.parameters import current_parameters, save_parameters
 from dsn.mpi.scoring import EmResult, Pattern, estimate
 
@@ -41,7 +42,7 @@ def train(
         counts = pattern_counts(blocked_pairs(conn, max_patients=max_patients, progress=progress))
     if not counts:
         raise ValueError("the index holds no pair of patients sharing a blocking key: nothing to learn from")
-    result = estimate(counts, start)
+    result = estimate(counts, start, known_non_match=lambda levels: guard(levels) is not None)
     if save:
         with engine.begin() as conn:
             save_parameters(conn, result.model, thresholds)

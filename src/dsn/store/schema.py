@@ -208,10 +208,12 @@ reindex_job = Table(
 )
 
 # Identity-and-access tables share this metadata (and so the migrations).
-from dsn.store import security_schema  # noqa: E402, F401
 # Audit-log tables too (dsn.audit).
-from dsn.store import audit_schema  # noqa: E402, F401
 # Consent rules derived from Consent resources (access filtering).
-from dsn.store import consent_schema  # noqa: E402, F401
 # Master patient index tables (dsn.mpi).
-from dsn.store import mpi_schema  # noqa: E402, F401
+from dsn.store import (
+    audit_schema,  # noqa: F401
+    consent_schema,  # noqa: F401
+    mpi_schema,  # noqa: F401
+    security_schema,  # noqa: F401
+)

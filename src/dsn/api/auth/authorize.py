@@ -14,9 +14,11 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
+from dsn.api.auth.auditing import login as audit_login
 from dsn.api.auth.common import clock_of, engine_of, now_of, read_form, settings_of, single_values
 from dsn.api.auth.csrf import csrf_ok, csrf_token, set_cookie
 from dsn.api.auth.pages import render, scope_lines, translator
+from dsn.audit.writer import AuditUnavailable
 from dsn.security.login import LOCKED, OK, TOTP_INVALID, TOTP_REQUIRED, check_login
 from dsn.security.oauth.authorize import (
     REQUEST_PARAMS,
@@ -80,6 +82,9 @@ async def login_submit(request: Request) -> Response:
             )
             if result.delay:
                 await clock.sleep(result.delay)
+            await audit_login(
+                request, result.user, form.get("username", ""), auth_request.client.client_id, result.outcome
+            )
             if result.outcome != OK or result.user is None:
                 return _login_failed(request, t, auth_request, form, result.outcome, result.locked_until, now)
             user = result.user
@@ -95,6 +100,8 @@ async def login_submit(request: Request) -> Response:
         return redirect_with(exc.redirect_uri, {"error": exc.error, "error_description": exc.description}, exc.state)
     except OAuthError as exc:
         return render(request, "auth/error.html", t, 400, message=None, detail=exc.description)
+    except AuditUnavailable:
+        return render(request, "auth/error.html", t, 503, message=None, detail="audit log unavailable")
     return redirect_with(auth_request.redirect_uri, {"code": code, "iss": settings.issuer_url()}, auth_request.state)
 
 
