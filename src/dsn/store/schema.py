@@ -207,11 +207,9 @@ reindex_job = Table(
     Column("done", Boolean, nullable=False, default=False),
 )
 
-# Identity-and-access tables share this metadata (and so the migrations).
-# Audit-log tables too (dsn.audit).
-# Consent rules derived from Consent resources (access filtering).
-# Master patient index tables (dsn.mpi).
-from dsn.store import (
+# Tables of the other modules share this metadata, and so the migrations: identity and
+# access, the audit log, consent rules, the master patient index.
+from dsn.store import (  # noqa: E402
     audit_schema,  # noqa: F401
     consent_schema,  # noqa: F401
     mpi_schema,  # noqa: F401
