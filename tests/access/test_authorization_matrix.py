@@ -108,19 +108,21 @@ def test_every_cell_of_the_role_matrix(
             region=user_region,
             patients=("someone-else",) if role == "patient" else (),
         )
-        with TestClient(app, base_url="http://testserver", headers=headers) as http:
-            for res_type in TYPES:
-                target = fixtures[(res_type, case)]
-                for action in ACTIONS:
-                    want = expected(role, res_type, action, case)
-                    got = answer(http, action, res_type, target)
-                    checked += 1
-                    if got != want:
-                        mismatches.append((case, res_type, action, want, got))
-                    if action == "update" and got == 200:
-                        target["meta"] = None
-                        fresh = http.get(f"/fhir/{res_type}/{target['id']}")
-                        if fresh.status_code == 200:
-                            target.update(fresh.json())
+        # Not entered as a context manager: that would run the app's shutdown (closing
+        # its audit writer) when the block ends, while the app serves the next case.
+        http = TestClient(app, base_url="http://testserver", headers=headers)
+        for res_type in TYPES:
+            target = fixtures[(res_type, case)]
+            for action in ACTIONS:
+                want = expected(role, res_type, action, case)
+                got = answer(http, action, res_type, target)
+                checked += 1
+                if got != want:
+                    mismatches.append((case, res_type, action, want, got))
+                if action == "update" and got == 200:
+                    target["meta"] = None
+                    fresh = http.get(f"/fhir/{res_type}/{target['id']}")
+                    if fresh.status_code == 200:
+                        target.update(fresh.json())
     assert checked == 3 * len(TYPES) * len(ACTIONS)
     assert not mismatches, f"{len(mismatches)} cells differ, e.g. {mismatches[:10]}"
