@@ -5,7 +5,8 @@ Usage: .venv/bin/python bench/ingest.py [--database-url URL] [--rounds 3]
 For each round it starts a real DSN server (uvicorn, one process) on a fresh database
 schema, POSTs every Synthea bundle of ../shared/testdata/synthea as a transaction, and
 measures resources per second (validation, reference resolution, indexing, versioning
-all on). In the same run it measures the baseline: the same resource JSON inserted
+all on, authenticated as a backend integration client, every write audited in its
+transaction). In the same run it measures the baseline: the same resource JSON inserted
 straight into a plain table of the same database, one transaction per bundle, with no
 validation or indexing. It prints medians over the rounds and the ratio.
 """
@@ -72,13 +73,29 @@ def drop_schema(url: str, schema: str | None) -> None:
     engine.dispose()
 
 
+def integration_token(data_dir: str, base_url: str) -> str:
+    """A backend-client token signed with the server's key, as `dsn token` gives an operator."""
+    from dsn.config import Settings
+    from dsn.security.keys import ensure_keys
+    from dsn.security.tokens import Grant, issue_access_token
+
+    settings = Settings(data_dir=Path(data_dir), base_url=base_url)
+    ensure_keys(settings.data_dir)
+    grant = Grant(kind="client", subject="bench-loader", client_id="bench-loader", scopes=("system/*.cruds",))
+    token, _ = issue_access_token(grant, settings, now=int(time.time()))
+    return token
+
+
 def run_dsn(url: str, data: list[tuple[str, bytes, int]]) -> float:
     port = free_port()
+    data_dir = tempfile.mkdtemp()
+    base_url = f"http://127.0.0.1:{port}/fhir"
+    token = integration_token(data_dir, base_url)
     env = {
         **os.environ,
         "DSN_DATABASE_URL": url,
-        "DSN_DATA_DIR": tempfile.mkdtemp(),
-        "DSN_BASE_URL": f"http://127.0.0.1:{port}/fhir",
+        "DSN_DATA_DIR": data_dir,
+        "DSN_BASE_URL": base_url,
         "DSN_LOG_LEVEL": "WARNING",
     }
     server = subprocess.Popen(
@@ -98,7 +115,8 @@ def run_dsn(url: str, data: list[tuple[str, bytes, int]]) -> float:
         cwd=REPO,
     )
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}/fhir", timeout=300) as client:
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=base_url, timeout=300, headers=headers) as client:
             for _ in range(200):
                 try:
                     if client.get("/metadata").status_code == 200:

@@ -228,19 +228,23 @@ def _rewrite(
 
 
 def _walk(value: Any, resolve: Any, mapping: dict[str, str], path: str) -> Any:
+    """Rewrite references in place (the bundle was parsed for this request alone).
+
+    Paths are built only when a reference is met, since they serve error messages; the
+    walk itself is on the hot path of every transaction.
+    """
     if isinstance(value, dict):
-        result = {}
         for key, item in value.items():
-            child = f"{path}.{key}"
             if key == "reference" and isinstance(item, str):
-                result[key] = resolve(item, child)
+                value[key] = resolve(item, f"{path}.{key}")
             elif key == "div" and isinstance(item, str) and "urn:" in item:
-                result[key] = _URN_IN_TEXT.sub(lambda m: mapping.get(m.group(0), m.group(0)), item)
-            else:
-                result[key] = _walk(item, resolve, mapping, child)
-        return result
-    if isinstance(value, list):
-        return [_walk(item, resolve, mapping, f"{path}[{i}]") for i, item in enumerate(value)]
+                value[key] = _URN_IN_TEXT.sub(lambda m: mapping.get(m.group(0), m.group(0)), item)
+            elif isinstance(item, dict | list):
+                _walk(item, resolve, mapping, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if isinstance(item, dict | list):
+                _walk(item, resolve, mapping, f"{path}[{index}]")
     return value
 
 
