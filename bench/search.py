@@ -49,6 +49,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -289,10 +290,15 @@ def same_data_set(info: dict[str, Any] | None, args: argparse.Namespace) -> bool
 
 @dataclass(slots=True)
 class Answer:
-    """What a search returned: matched ids in order, and included ids (any order)."""
+    """What a search returned: matched ids in order, and included ids (any order).
+
+    ``http_ms``: for DSN, the time from sending the request(s) to the last byte of the
+    response(s) (``httpx.Response.elapsed``), so the client's JSON parsing is not counted.
+    """
 
     matches: list[str]
     included: set[str] = field(default_factory=set)
+    http_ms: float = 0.0
 
 
 @dataclass(slots=True)
@@ -303,15 +309,15 @@ class Query:
     target_ms: float
     samples: list[dict[str, Any]]
     http: Callable[[httpx.Client, dict[str, Any]], Answer]
-    sql: Callable[[psycopg.Connection, dict[str, Any]], Answer]
+    floor: Callable[[dict[str, Any]], tuple[str, dict[str, Any]]]  # hand-written SQL and its parameters
     dsn_ms: list[float] = field(default_factory=list)
     sql_ms: list[float] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)
     mismatches: list[str] = field(default_factory=list)
 
 
-def bundle_answer(body: dict[str, Any]) -> Answer:
-    answer = Answer([])
+def bundle_answer(body: dict[str, Any], http_ms: float) -> Answer:
+    answer = Answer([], http_ms=http_ms)
     for entry in body.get("entry", []):
         mode = entry.get("search", {}).get("mode")
         reference = f"{entry['resource']['resourceType']}/{entry['resource']['id']}"
@@ -322,11 +328,12 @@ def bundle_answer(body: dict[str, Any]) -> Answer:
     return answer
 
 
-def get(client: httpx.Client, path: str, params: list[tuple[str, str]]) -> dict[str, Any]:
+def get(client: httpx.Client, path: str, params: list[tuple[str, str]]) -> tuple[dict[str, Any], float]:
+    """The parsed response body, and the milliseconds until its last byte was read."""
     response = client.get(path, params=params)
     if response.status_code != 200:
         raise SystemExit(f"GET {path} {params}: {response.status_code} {response.text[:500]}")
-    return orjson.loads(response.content)
+    return orjson.loads(response.content), response.elapsed.total_seconds() * 1000
 
 
 def rows_answer(rows: list[tuple[Any, ...]]) -> Answer:
@@ -434,17 +441,14 @@ def everything_http(client: httpx.Client, sample: dict[str, Any]) -> Answer:
     answer = Answer([])
     params: list[tuple[str, str]] = [("_count", "1000")]
     while True:
-        body = get(client, f"/Patient/{sample['patient']}/$everything", params)
-        answer.matches += bundle_answer(body).matches
+        body, http_ms = get(client, f"/Patient/{sample['patient']}/$everything", params)
+        answer.matches += bundle_answer(body, http_ms).matches
+        answer.http_ms += http_ms
         following = [link["url"] for link in body.get("link", []) if link["relation"] == "next"]
         if not following:
             return answer
         page = httpx.URL(following[0]).params.get("_page")
         params = [("_count", "1000"), ("_page", page or "")]
-
-
-def sorted_matches(answer: Answer) -> Answer:
-    return Answer(sorted(answer.matches), answer.included)
 
 
 def build_mix(conn: psycopg.Connection, seed: str, big_patient: str, n: int) -> list[Query]:
@@ -505,10 +509,10 @@ def build_mix(conn: psycopg.Connection, seed: str, big_patient: str, n: int) -> 
     ]
 
     def name_http(c: httpx.Client, s: dict[str, Any]) -> Answer:
-        return bundle_answer(get(c, "/Patient", [("name", s["prefix"])]))
+        return bundle_answer(*get(c, "/Patient", [("name", s["prefix"])]))
 
     def identifier_http(c: httpx.Client, s: dict[str, Any]) -> Answer:
-        return bundle_answer(get(c, "/Patient", [("identifier", f"{NAM}|{s['nam']}")]))
+        return bundle_answer(*get(c, "/Patient", [("identifier", f"{NAM}|{s['nam']}")]))
 
     def observations_http(c: httpx.Client, s: dict[str, Any]) -> Answer:
         params = [
@@ -518,36 +522,34 @@ def build_mix(conn: psycopg.Connection, seed: str, big_patient: str, n: int) -> 
             ("date", f"le{s['le'].isoformat()}"),
             ("_sort", "-date"),
         ]
-        return bundle_answer(get(c, "/Observation", params))
+        return bundle_answer(*get(c, "/Observation", params))
 
     def conditions_http(c: httpx.Client, s: dict[str, Any]) -> Answer:
-        return bundle_answer(get(c, "/Condition", [("patient", s["patient"]), ("clinical-status", "active")]))
+        return bundle_answer(*get(c, "/Condition", [("patient", s["patient"]), ("clinical-status", "active")]))
 
     def medications_http(c: httpx.Client, s: dict[str, Any]) -> Answer:
-        return bundle_answer(get(c, "/MedicationRequest", [("patient", s["patient"]), ("status", "active")]))
+        return bundle_answer(*get(c, "/MedicationRequest", [("patient", s["patient"]), ("status", "active")]))
 
     def chain_http(c: httpx.Client, s: dict[str, Any]) -> Answer:
         params = [("subject:Patient.identifier", f"{NAM}|{s['nam']}"), ("code", f"{LOINC}|{s['code']}")]
-        return bundle_answer(get(c, "/Observation", params))
+        return bundle_answer(*get(c, "/Observation", params))
 
     def include_http(c: httpx.Client, s: dict[str, Any]) -> Answer:
         params = [("patient", s["patient"]), ("_include", "DiagnosticReport:result")]
-        return bundle_answer(get(c, "/DiagnosticReport", params))
+        return bundle_answer(*get(c, "/DiagnosticReport", params))
 
-    def with_type(statement: str, res_type: str, param: str) -> Callable[[psycopg.Connection, dict[str, Any]], Answer]:
-        return lambda conn, s: run_sql(conn, statement, {**s, "type": res_type, "param": param})
+    def with_type(statement: str, res_type: str, param: str) -> Callable[[dict[str, Any]], tuple[str, dict]]:
+        return lambda s: (statement, {**s, "type": res_type, "param": param})
 
     pairs = [(res_type, code) for res_type, codes in compartment_params().items() for code in codes]
     compartment = {"types": [t for t, _ in pairs], "params": [c for _, c in pairs]}
-
-    def everything_sql(conn: psycopg.Connection, s: dict[str, Any]) -> Answer:
-        return run_sql(conn, SQL_EVERYTHING, {**s, **compartment})
 
     def read_http(c: httpx.Client, s: dict[str, Any]) -> Answer:
         response = c.get(f"/Patient/{s['patient']}")
         if response.status_code != 200:
             raise SystemExit(f"GET Patient/{s['patient']}: {response.status_code}")
-        return Answer([f"Patient/{orjson.loads(response.content)['id']}"])
+        body = orjson.loads(response.content)
+        return Answer([f"Patient/{body['id']}"], http_ms=response.elapsed.total_seconds() * 1000)
 
     return [
         Query(
@@ -555,28 +557,28 @@ def build_mix(conn: psycopg.Connection, seed: str, big_patient: str, n: int) -> 
             0,
             ids,
             read_http,
-            lambda conn, s: run_sql(conn, SQL_READ, s),
+            lambda s: (SQL_READ, s),
         ),
         Query(
             "Patient?name=<family prefix>",
             50,
             name_samples,
             name_http,
-            lambda conn, s: run_sql(conn, SQL_PATIENT_NAME, {"prefix": s["like"]}),
+            lambda s: (SQL_PATIENT_NAME, {"prefix": s["like"]}),
         ),
         Query(
             "Patient?identifier=<NAM>",
             50,
             ids,
             identifier_http,
-            lambda conn, s: run_sql(conn, SQL_PATIENT_IDENTIFIER, {"system": NAM, "code": s["nam"]}),
+            lambda s: (SQL_PATIENT_IDENTIFIER, {"system": NAM, "code": s["nam"]}),
         ),
         Query(
             "Observation?patient&code&date=ge&date=le&_sort=-date",
             50,
             observations,
             observations_http,
-            lambda conn, s: run_sql(conn, SQL_OBSERVATIONS, s),
+            lambda s: (SQL_OBSERVATIONS, s),
         ),
         Query(
             "Condition?patient&clinical-status=active",
@@ -597,21 +599,21 @@ def build_mix(conn: psycopg.Connection, seed: str, big_patient: str, n: int) -> 
             50,
             chain_samples,
             chain_http,
-            lambda conn, s: run_sql(conn, SQL_CHAIN, s),
+            lambda s: (SQL_CHAIN, s),
         ),
         Query(
             "DiagnosticReport?patient&_include=DiagnosticReport:result",
             50,
             ids,
             include_http,
-            lambda conn, s: run_sql(conn, SQL_INCLUDE, s),
+            lambda s: (SQL_INCLUDE, s),
         ),
         Query(
             "Patient/<id>/$everything (2,000 resources, all pages)",
             500,
             [{"patient": big_patient} for _ in range(n)],
-            lambda c, s: sorted_matches(everything_http(c, s)),
-            lambda conn, s: sorted_matches(everything_sql(conn, s)),
+            everything_http,
+            lambda s: (SQL_EVERYTHING, {**s, **compartment}),
         ),
     ]
 
@@ -697,12 +699,13 @@ def measure(query: Query, client: httpx.Client, conn: psycopg.Connection, warmup
     for index, sample in enumerate(query.samples):
         runs: list[tuple[str, Callable[[], Answer]]] = [
             ("dsn", lambda s=sample: query.http(client, s)),
-            ("sql", lambda s=sample: query.sql(conn, s)),
+            ("sql", lambda s=sample: run_sql(conn, *query.floor(s))),
         ]
         if index % 2:
             runs.reverse()
         answers: dict[str, tuple[float, Answer]] = {side: timed(call) for side, call in runs}
-        (dsn_ms, dsn), (sql_ms, floor) = answers["dsn"], answers["sql"]
+        (_, dsn), (sql_ms, floor) = answers["dsn"], answers["sql"]
+        dsn_ms = dsn.http_ms
         if dsn.matches != floor.matches or dsn.included != floor.included:
             query.mismatches.append(
                 f"{sample}: DSN {len(dsn.matches)} matches + {len(dsn.included)} included, "
@@ -761,14 +764,23 @@ def report(queries: list[Query]) -> bool:
 # -- EXPLAIN of what DSN runs ---------------------------------------------------------------------
 
 
+def server_ms(conn: psycopg.Connection, statement: str, params: Any) -> float:
+    """Planning + execution time of ``statement`` inside PostgreSQL (EXPLAIN ANALYZE)."""
+    plan = conn.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}", params).fetchone()[0][0]
+    return plan["Planning Time"] + plan["Execution Time"]
+
+
 def explain(url: str, queries: list[Query], claims: dict[str, Any] | None, samples: int, plans: bool) -> None:
     """Where DSN's time goes, in-process: the service call, and its SQL statements.
 
     Each query's first ``samples`` values run through the service (as the HTTP route calls
     it, as the benchmark's caller where the tree authenticates, so access restrictions in
-    the SQL are the same); cursor events time every statement (round trip included).
-    Prints a table of medians; with ``plans``, ``EXPLAIN (ANALYZE, BUFFERS)`` of every
-    SELECT of the first sample.
+    the SQL are the same); cursor events time every statement the request's own thread
+    sends (round trip included; an audit writer thread's statements are not counted).
+    Beside them, the time PostgreSQL itself spends (planning + execution, from ``EXPLAIN
+    ANALYZE``) on DSN's SELECTs and on the hand-written SQL: what is left is the cost of
+    the request outside the database. Prints a table of medians; with ``plans``,
+    ``EXPLAIN (ANALYZE, BUFFERS)`` of every SELECT of the first sample.
     """
     from dsn.service.context import RequestContext, system_context
     from dsn.service.patient_operations import patient_everything
@@ -785,12 +797,16 @@ def explain(url: str, queries: list[Query], claims: dict[str, Any] | None, sampl
     started: list[float] = []
     sql_seconds: list[float] = []
 
+    caller_thread = threading.get_ident()  # statements of other threads (audit writer) are not counted
+
     def before(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
-        captured.append((statement, parameters))
-        started.append(time.perf_counter())
+        if threading.get_ident() == caller_thread:
+            captured.append((statement, parameters))
+            started.append(time.perf_counter())
 
     def after(*_args: Any) -> None:
-        sql_seconds.append(time.perf_counter() - started[-1])
+        if threading.get_ident() == caller_thread:
+            sql_seconds.append(time.perf_counter() - started[-1])
 
     class InProcess:
         """Stands in for the HTTP client: calls the service as the route would."""
@@ -798,36 +814,47 @@ def explain(url: str, queries: list[Query], claims: dict[str, Any] | None, sampl
         def get(self, path: str, *, params: list[tuple[str, str]] | None = None) -> httpx.Response:
             parts = path.strip("/").split("/")
             if path.endswith("$everything"):
-                body = patient_everything(service, ctx, parts[1], dict(params or []))
+                content = orjson.dumps(patient_everything(service, ctx, parts[1], dict(params or [])))
             elif len(parts) == 2:
-                return httpx.Response(200, content=service.read(ctx, parts[0], parts[1]).body.encode())
+                content = (service.read(ctx, parts[0], parts[1]).body or "").encode()
             else:
                 outcome = service.search(ctx, parts[0], params or [])
-                body = search_bundle(service.settings.base_url, parts[0], outcome, params or [])
-            return httpx.Response(200, content=orjson.dumps(body))
+                content = orjson.dumps(search_bundle(service.settings.base_url, parts[0], outcome, params or []))
+            response = httpx.Response(200, content=content)
+            response.elapsed = timedelta(0)  # unused: the caller times the call itself
+            return response
 
-    print("\n| query | in-process p50 ms | of which SQL p50 ms | statements per request |")
-    print("|---|---|---|---|")
+    print(
+        "\n| query | in-process p50 ms | its SQL p50 ms | its statements "
+        "| DSN SQL in PostgreSQL p50 ms | hand-written SQL in PostgreSQL p50 ms |"
+    )
+    print("|---|---|---|---|---|---|")
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
     first: dict[str, list[tuple[str, Any]]] = {}
     try:
-        for query in queries:
-            totals, sqls, counts = [], [], []
-            for sample in query.samples[: samples + 1]:
-                captured.clear()
-                sql_seconds.clear()
-                begun = time.perf_counter()
-                query.http(InProcess(), sample)  # type: ignore[arg-type]
-                totals.append((time.perf_counter() - begun) * 1000)
-                sqls.append(sum(sql_seconds) * 1000)
-                counts.append(len(captured))
-                first.setdefault(query.name, list(captured))
-            totals, sqls = totals[1:], sqls[1:]  # the first run warms caches
-            print(
-                f"| `{query.name}` | {statistics.median(totals):.1f} | {statistics.median(sqls):.1f} "
-                f"| {statistics.median(counts):.0f} |"
-            )
+        with psycopg.connect(url, autocommit=True, prepare_threshold=None) as conn:
+            for query in queries:
+                totals, sqls, counts, dsn_db, floor_db = [], [], [], [], []
+                for sample in query.samples[: samples + 1]:
+                    captured.clear()
+                    sql_seconds.clear()
+                    begun = time.perf_counter()
+                    query.http(InProcess(), sample)  # type: ignore[arg-type]
+                    totals.append((time.perf_counter() - begun) * 1000)
+                    sqls.append(sum(sql_seconds) * 1000)
+                    counts.append(len(captured))
+                    first.setdefault(query.name, list(captured))
+                    reads = [(st, p) for st, p in captured if st.lstrip().upper().startswith(("SELECT", "WITH"))]
+                    dsn_db.append(sum(server_ms(conn, st, p) for st, p in reads))
+                    floor_db.append(server_ms(conn, *query.floor(sample)))
+                # the first run of each query warms caches
+                totals, sqls, dsn_db, floor_db = totals[1:], sqls[1:], dsn_db[1:], floor_db[1:]
+                print(
+                    f"| `{query.name}` | {statistics.median(totals):.1f} | {statistics.median(sqls):.1f} "
+                    f"| {statistics.median(counts):.0f} | {statistics.median(dsn_db):.2f} "
+                    f"| {statistics.median(floor_db):.2f} |"
+                )
     finally:
         event.remove(engine, "before_cursor_execute", before)
         event.remove(engine, "after_cursor_execute", after)
@@ -899,6 +926,7 @@ def main() -> None:
             "ORDER BY count(*) DESC LIMIT 1"
         ).fetchone()[0]
         queries = build_mix(conn, args.seed, big, args.warmup + args.runs)
+        load_before = os.getloadavg()[0]
         with tempfile.TemporaryDirectory() as data_dir:
             server, base = start_server(url, data_dir)
             try:
@@ -914,7 +942,8 @@ def main() -> None:
             version = conn.execute("SHOW server_version").fetchone()[0]
             print(
                 f"\n{datetime.now().date().isoformat()}, {os.cpu_count()} cores, PostgreSQL {version}; "
-                f"{args.runs} runs per query after {args.warmup} warm-up runs"
+                f"{args.runs} runs per query after {args.warmup} warm-up runs; load average "
+                f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after (other work on the machine skews p95)"
             )
             ok = report(queries)
             print("\nall targets met" if ok else "\nsome targets missed", flush=True)

@@ -162,5 +162,9 @@ from dsn.cli_audit import audit_app  # noqa: E402
 
 app.add_typer(audit_app, name="audit")
 
+from dsn.cli_mpi import mpi_app  # noqa: E402
+
+app.add_typer(mpi_app, name="mpi")
+
 if __name__ == "__main__":
     app()

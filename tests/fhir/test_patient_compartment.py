@@ -35,17 +35,18 @@ def test_observation_belongs_to_its_subject_patient() -> None:
     assert patient_ids(observation(subject={"reference": "Patient/p1"})) == ["p1"]
 
 
+@pytest.mark.parametrize("reference", ["Patient/123", "Patient/123/_history/7"])
+def test_relative_and_versioned_references_give_the_patient_id(reference: str) -> None:
+    assert patient_ids(observation(subject={"reference": reference})) == ["123"]
+
+
 @pytest.mark.parametrize(
     "reference",
-    [
-        "Patient/123",
-        "Patient/123/_history/7",
-        "https://dsn.example.qc.ca/fhir/Patient/123",
-        "http://other.example/fhir/Patient/123/_history/1",
-    ],
+    ["https://dsn.example.qc.ca/fhir/Patient/123", "http://other.example/fhir/Patient/123/_history/1"],
 )
-def test_relative_absolute_and_versioned_references_give_the_patient_id(reference: str) -> None:
-    assert patient_ids(observation(subject={"reference": reference})) == ["123"]
+def test_absolute_references_never_file_a_resource_under_a_local_patient(reference: str) -> None:
+    """Another server's Patient/123 is not ours: filing under it would breach a record."""
+    assert patient_ids(observation(subject={"reference": reference})) == []
 
 
 @pytest.mark.parametrize("reference", ["urn:uuid:5d0d1e48-7ef8-4f54-9d84-5b1a5a1bbc0a", "#p", "Group/g1"])

@@ -28,6 +28,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
+import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -163,17 +164,19 @@ def datasets(draw: Callable) -> dict[str, dict[str, Any]]:
     return found
 
 
-def store(client: TestClient, data: dict[str, dict[str, Any]]) -> None:
-    """Make the database hold exactly ``data``: PUT each resource, DELETE every other slot."""
-    entries = []
-    for slot in [*(f"Patient/{p}" for p in PATIENT_SLOTS), *(f"Observation/{o}" for o in OBSERVATION_SLOTS)]:
-        if slot in data:
-            entries.append({"resource": data[slot], "request": {"method": "PUT", "url": slot}})
-        else:
-            entries.append({"request": {"method": "DELETE", "url": slot}})
+def store(client: TestClient, data: dict[str, dict[str, Any]], present: set[str]) -> None:
+    """Make the database hold exactly ``data``: PUT each resource, DELETE the other stored ones.
+
+    ``present`` (the slots stored by earlier examples) is updated once the transaction
+    succeeds; only those are deleted, so no entry asks for a resource that is absent.
+    """
+    entries = [{"resource": body, "request": {"method": "PUT", "url": slot}} for slot, body in data.items()]
+    entries += [{"request": {"method": "DELETE", "url": slot}} for slot in sorted(present - set(data))]
     bundle = {"resourceType": "Bundle", "type": "transaction", "entry": entries}
     response = client.post("/fhir", json=bundle, headers={"Content-Type": FHIR})
     assert response.status_code == 200, response.text
+    present.clear()
+    present.update(data)
 
 
 # --------------------------------------------------------------------------- values, per the spec
@@ -726,6 +729,12 @@ def _check_order(evaluator: Evaluator, bodies: dict[str, dict[str, Any]], order:
             break
 
 
+@pytest.fixture
+def present() -> set[str]:
+    """The resources stored by the previous examples (Hypothesis reuses the database)."""
+    return set()
+
+
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -733,9 +742,9 @@ def _check_order(evaluator: Evaluator, bodies: dict[str, dict[str, Any]], order:
 )
 @given(data=datasets(), choices=st.data())
 def test_search_matches_brute_force(
-    client: TestClient, data: dict[str, dict[str, Any]], choices: st.DataObject
+    client: TestClient, present: set[str], data: dict[str, dict[str, Any]], choices: st.DataObject
 ) -> None:
-    store(client, data)
+    store(client, data, present)
     searches = choices.draw(st.lists(queries(Pools.of(data)), min_size=1, max_size=5), label="searches")
     for res_type, criteria, sort, count in searches:
         params = list(criteria)

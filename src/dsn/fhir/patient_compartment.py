@@ -64,8 +64,15 @@ def patient_ids(resource: Mapping[str, Any]) -> list[str]:
 
 
 def _patient_id(value: Any) -> str | None:
+    """The local Patient id a reference points to.
+
+    Absolute references are ignored: ``https://other.example/fhir/Patient/123`` names
+    another server's patient, and filing this resource under our ``Patient/123`` would
+    put it in the wrong person's record (and past their consent). Clients refer to
+    DSN's own patients relatively, as transactions do after resolving fullUrls.
+    """
     reference = value.get("reference") if isinstance(value, dict) else None
-    if not isinstance(reference, str):
+    if not isinstance(reference, str) or "://" in reference:
         return None
     parsed = parse_reference(reference)
     if parsed is None or parsed.type != "Patient":

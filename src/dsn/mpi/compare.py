@@ -5,11 +5,10 @@ well the two agree.  The levels, best first (``None`` when either side lacks the
 which then counts neither for nor against):
 
 ============  =====================================================================
-nam           exact · near (one character wrong or two swapped, except where twins'
-              and namesakes' NAMs differ) · different
-family        exact · part (same core without particles, or a shared part of a
-              compound name: ``Lévesque-Tremblay``/``Tremblay``) · fuzzy (typo,
-              same sound) · different
+nam           exact · near (one digit wrong, or two adjacent digits swapped) · different
+family        exact · fuzzy (typo, same sound, or only particles differ:
+              ``De la Fontaine``/``Fontaine``) · part (a shared part of a compound
+              name: ``Lévesque-Tremblay``/``Tremblay``) · different
 given         exact · variant (nickname, short form, part of a compound name,
               only ``Marie``/``Joseph`` in common) · fuzzy · different
 birth_date    exact · near (day and month swapped, two adjacent digits swapped,
@@ -39,7 +38,7 @@ __all__ = ["COMPARISONS", "Comparison", "compare", "level_name"]
 
 COMPARISONS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     ("nam", ("exact", "near", "different")),
-    ("family", ("exact", "part", "fuzzy", "different")),
+    ("family", ("exact", "fuzzy", "part", "different")),
     ("given", ("exact", "variant", "fuzzy", "different")),
     ("birth_date", ("exact", "near", "different")),
     ("sex", ("same", "different")),
@@ -80,10 +79,20 @@ def compare(a: PatientFeatures, b: PatientFeatures) -> Comparison:
     given = _given_level(a.given, b.given)
     swapped = False
     if family is not None and given is not None and family + given > 0:
-        cross_family = _family_level(a.family, b.given)
-        cross_given = _given_level(a.given, b.family)
-        if cross_family is not None and cross_given is not None and cross_family + cross_given < family + given:
-            family, given, swapped = cross_family, cross_given, True
+        # Crosswise, a's family meets b's given and a's given b's family; either pair may
+        # hold the family names, so both readings are tried (which also keeps compare
+        # symmetric).
+        readings = [
+            (f + g, f, g)
+            for f, g in (
+                (_family_level(a.family, b.given), _given_level(a.given, b.family)),
+                (_family_level(b.family, a.given), _given_level(b.given, a.family)),
+            )
+            if f is not None and g is not None
+        ]
+        if readings and min(readings)[0] < family + given:
+            _total, family, given = min(readings)
+            swapped = True
     return Comparison(
         levels=(
             _nam_level(a.nam, b.nam),
@@ -111,9 +120,10 @@ def one_typo_apart(x: str, y: str) -> bool:
     return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and x[diffs[0]] == y[diffs[1]] and x[diffs[1]] == y[diffs[0]]
 
 
-# A NAM differing only in the given-name letter (3) or the sequence and check characters
-# (10, 11) is the signature of a twin or a namesake, not of a typo.
-_NAM_SIBLING_POSITIONS: Final = frozenset({3, 10, 11})
+# A typo in the digits of a NAM is "near"; in the letters it is not: the letters follow
+# from the names (compared on their own), and two people with the same birth date and
+# names one letter apart (Vachon/Lacroix, Chantal/Mélanie) have NAMs one letter apart.
+_NAM_TYPO_POSITIONS: Final = frozenset(range(4, 12))
 
 
 def _nam_level(a: str | None, b: str | None) -> int | None:
@@ -123,7 +133,7 @@ def _nam_level(a: str | None, b: str | None) -> int | None:
         return 0
     if one_typo_apart(a, b) and len(a) == len(b):
         differing = {i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y}
-        if not differing & _NAM_SIBLING_POSITIONS:
+        if differing <= _NAM_TYPO_POSITIONS:
             return 1
     return 2
 
@@ -167,9 +177,9 @@ def _family_level(a: tuple[NameForm, ...], b: tuple[NameForm, ...]) -> int | Non
 def _family_pair(x: NameForm, y: NameForm) -> int:
     if x.compact == y.compact:
         return 0
-    if x.core == y.core or set(x.parts) & set(y.parts):
+    if x.core == y.core or _similar(x.core, y.core, _FAMILY_FUZZY_JW, x.key == y.key):
         return 1
-    if _similar(x.core, y.core, _FAMILY_FUZZY_JW, x.key == y.key):
+    if set(x.parts) & set(y.parts):
         return 2
     if len(x.parts) > 1 or len(y.parts) > 1:
         # A typo in one part of a compound name: compare part by part.

@@ -27,7 +27,7 @@ from sqlalchemy import Connection, Engine, delete, select, update
 from dsn.mpi.blocking import key_hashes
 from dsn.mpi.features import PatientFeatures
 from dsn.mpi.grades import GRADES, Grade, Thresholds
-from dsn.mpi.index import indexed_features
+from dsn.mpi.index import indexed_features, one_of
 from dsn.mpi.match import MatchCandidate, score_pair
 from dsn.mpi.parameters import current_parameters
 from dsn.mpi.scoring import Model
@@ -82,7 +82,9 @@ def _batch_pairs(conn: Connection, batch: list[PatientFeatures]) -> Iterator[tup
     for start in range(0, len(wanted), _HASH_CHUNK):
         chunk = wanted[start : start + _HASH_CHUNK]
         for key_hash, patient_id in conn.execute(
-            select(mpi_block_key.c.key_hash, mpi_block_key.c.patient_id).where(mpi_block_key.c.key_hash.in_(chunk))
+            select(mpi_block_key.c.key_hash, mpi_block_key.c.patient_id).where(
+                one_of(conn, mpi_block_key.c.key_hash, chunk)
+            )
         ):
             members.setdefault(key_hash, []).append(patient_id)
     partners: dict[str, set[str]] = {}

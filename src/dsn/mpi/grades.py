@@ -9,11 +9,18 @@ The grades are what a registration clerk acts on (FHIR's ``match-grade`` extensi
   candidate carrying the very NAM that was searched).
 
 Thresholds apply to the match weight (log2 odds, prior included, see
-:mod:`dsn.mpi.scoring`).  The defaults were chosen on the benchmark's synthetic
-population (``bench/mpi.py``, figures in ``docs/benchmarks.md``): ``probable`` is the
-lowest weight where certain+probable keep a precision of at least 0.995, ``certain`` the
-lowest where precision measured 1.0 with a margin, ``possible`` where precision falls
-under one half.  A trained model (``dsn mpi train``) may carry its own.
+:mod:`dsn.mpi.scoring`).  The defaults were chosen from the benchmark's threshold sweeps
+(``bench/mpi.py`` at 10,000 and 100,000 people, ``docs/benchmarks.md``):
+
+* ``certain`` ≥ 15 — no false pair measured above 12;
+* ``probable`` ≥ −2 — certain+probable keep a precision above 0.997 with a recall
+  above 0.96 at both sizes, and the commonest hard duplicate (same names and birth
+  date, moved, no NAM: weight ≈ −0.4 at 100,000) sits clear of the line;
+* ``possible`` ≥ −8 — below it fewer than one pair in twenty is a duplicate.
+
+Because the prior is part of the weight, a larger index (more look-alikes per true
+duplicate) lowers every weight after ``dsn mpi train``: grades get more cautious as the
+index grows, which is what keeps precision up.  A trained model keeps these thresholds.
 """
 
 from __future__ import annotations
@@ -48,11 +55,11 @@ class Thresholds:
         return cls(float(data["certain"]), float(data["probable"]), float(data["possible"]))
 
 
-DEFAULT_THRESHOLDS: Final = Thresholds(certain=20.0, probable=8.0, possible=0.0)
+DEFAULT_THRESHOLDS: Final = Thresholds(certain=15.0, probable=-2.0, possible=-8.0)
 
 
 _NAM, _FAMILY, _GIVEN, _BIRTH = 0, 1, 2, 3
-_NAM_DIFFERENT, _GIVEN_DIFFERENT = 2, 3
+_NAM_EXACT, _NAM_DIFFERENT, _GIVEN_DIFFERENT = 0, 2, 3
 
 
 def guard(levels: Sequence[int | None]) -> str | None:
@@ -63,12 +70,18 @@ def guard(levels: Sequence[int | None]) -> str | None:
 
     * ``different-nam`` — both records carry a NAM and they differ by more than a typo:
       two RAMQ registrations, so two people until someone checks;
-    * ``twin`` — same family name and birth date, given names unrelated: twins (who
-      also share address and phone, which would otherwise add up to a match).
+    * ``twin`` — same (or nearly) family name and birth date, given names unrelated, and
+      not the same NAM: twins (who also share address and phone, which would otherwise
+      add up to a match).
     """
     if levels[_NAM] == _NAM_DIFFERENT:
         return "different-nam"
-    if levels[_GIVEN] == _GIVEN_DIFFERENT and levels[_FAMILY] in (0, 1) and levels[_BIRTH] == 0:
+    if (
+        levels[_GIVEN] == _GIVEN_DIFFERENT
+        and levels[_FAMILY] in (0, 1, 2)
+        and levels[_BIRTH] == 0
+        and levels[_NAM] != _NAM_EXACT
+    ):
         return "twin"
     return None
 

@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
 
 import orjson
-from sqlalchemy import Connection, Engine, delete, select
+from sqlalchemy import BigInteger, ColumnElement, Connection, Engine, String, any_, bindparam, delete, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from dsn.mpi.blocking import key_hashes
 from dsn.mpi.features import FEATURES_VERSION, PatientFeatures, extract
@@ -120,6 +121,19 @@ def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
         yield items[start : start + size]
 
 
+def one_of(conn: Connection, column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
+    """``column`` is one of ``values``: ``= ANY(array)`` on PostgreSQL, ``IN (...)`` elsewhere.
+
+    One array parameter instead of thousands of placeholders: a batch of the dedupe scan
+    looks up ~10,000 key hashes, and rendering that many placeholders cost more than the
+    query.  Callers keep lists under SQLite's parameter limit.
+    """
+    if conn.dialect.name == "postgresql":
+        element = BigInteger() if isinstance(column.type, BigInteger) else String()
+        return column == any_(bindparam(None, list(values), type_=ARRAY(element)))
+    return column.in_(list(values))
+
+
 # --------------------------------------------------------------------------- reading
 
 
@@ -133,7 +147,7 @@ def candidate_features(
     """
     if not hashes:
         return []
-    sharing = select(mpi_block_key.c.patient_id).where(mpi_block_key.c.key_hash.in_(list(hashes)))
+    sharing = select(mpi_block_key.c.patient_id).where(one_of(conn, mpi_block_key.c.key_hash, hashes))
     rows = conn.execute(
         select(mpi_candidate.c.patient_id, mpi_candidate.c.features)
         .where(mpi_candidate.c.patient_id.in_(sharing))
@@ -147,7 +161,9 @@ def indexed_features(conn: Connection, patient_ids: Sequence[str]) -> dict[str, 
     found: dict[str, PatientFeatures] = {}
     for chunk in _chunks(list(dict.fromkeys(patient_ids)), _ID_CHUNK):
         rows = conn.execute(
-            select(mpi_candidate.c.patient_id, mpi_candidate.c.features).where(mpi_candidate.c.patient_id.in_(chunk))
+            select(mpi_candidate.c.patient_id, mpi_candidate.c.features).where(
+                one_of(conn, mpi_candidate.c.patient_id, chunk)
+            )
         )
         for row in rows:
             found[row.patient_id] = PatientFeatures.from_json(row.patient_id, row.features)

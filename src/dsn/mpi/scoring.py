@@ -168,5 +168,5 @@ def _distance(a: Model, b: Model) -> float:
 
 
 def _with_info(model: Model, iterations: int, pairs: int) -> Model:
-    info = {**model.info, "iterations": iterations, "pairs": pairs}
+    info = {"iterations": iterations, "pairs": pairs}
     return Model(prior=model.prior, m=model.m, u=model.u, info=info)

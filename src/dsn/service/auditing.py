@@ -102,13 +102,11 @@ class Auditor:
             session.flush()
             self.log.append_in(session.conn, records)
 
-    def refusal(
-        self, ctx: RequestContext, subtype: str, resource_type: str | None, error: FhirError, entity: str | None
-    ) -> None:
-        """Best-effort record of a refused or failed request (never hides the original error)."""
-        if ctx.caller.kind in ("anonymous", "system"):
-            return
-        record = AuditRecord.for_request(
+    @staticmethod
+    def refusal_record(
+        ctx: RequestContext, subtype: str, resource_type: str | None, error: FhirError, entity: str | None
+    ) -> AuditRecord:
+        return AuditRecord.for_request(
             ctx,
             subtype,
             outcome=4 if error.status < 500 else 8,
@@ -116,6 +114,14 @@ class Auditor:
             resource_type=resource_type,
             detail=f"{error.status}: {error.issues[0].diagnostics if error.issues else ''}"[:500],
         )
+
+    def refusal(
+        self, ctx: RequestContext, subtype: str, resource_type: str | None, error: FhirError, entity: str | None
+    ) -> None:
+        """Best-effort record of a refused or failed request (never hides the original error)."""
+        if ctx.caller.kind in ("anonymous", "system"):
+            return
+        record = self.refusal_record(ctx, subtype, resource_type, error, entity)
         try:
             self.log.record_read(record)
         except AuditUnavailable:

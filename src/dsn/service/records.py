@@ -117,7 +117,7 @@ class RecordService:
         self, ctx: RequestContext, res_type: str, res_id: str, *, session: StoreSession | None = None
     ) -> StoredResource:
         require_resource_type(res_type)
-        with self._refusals(ctx, "read", res_type, f"{res_type}/{res_id}"):
+        with self._refusals(ctx, "read", res_type, f"{res_type}/{res_id}", session):
             self.access.require(ctx, "read", res_type)
             with self._reading(session) as active:
                 access = self.access.access(ctx, "r", active.conn)
@@ -176,7 +176,7 @@ class RecordService:
     ) -> WriteResult:
         """Create with a server-assigned id (``assigned_id`` when a transaction chose it)."""
         require_resource_type(res_type)
-        with self._refusals(ctx, "create", res_type):
+        with self._refusals(ctx, "create", res_type, None, session):
             return self._create(ctx, res_type, body, if_none_exist, assigned_id, session)
 
     def _create(
@@ -217,7 +217,7 @@ class RecordService:
         session: StoreSession | None = None,
     ) -> WriteResult:
         require_resource_type(res_type)
-        with self._refusals(ctx, "update", res_type, f"{res_type}/{res_id}"):
+        with self._refusals(ctx, "update", res_type, f"{res_type}/{res_id}", session):
             return self._update(ctx, res_type, res_id, body, if_match, session)
 
     def _update(
@@ -314,7 +314,7 @@ class RecordService:
         session: StoreSession | None = None,
     ) -> WriteResult:
         require_resource_type(res_type)
-        with self._refusals(ctx, "patch", res_type, f"{res_type}/{res_id}"):
+        with self._refusals(ctx, "patch", res_type, f"{res_type}/{res_id}", session):
             return self._patch(ctx, res_type, res_id, operations, if_match, session)
 
     def _patch(
@@ -366,7 +366,7 @@ class RecordService:
     ) -> WriteResult | None:
         """Delete; None when the resource was already deleted (nothing to do)."""
         require_resource_type(res_type)
-        with self._refusals(ctx, "delete", res_type, f"{res_type}/{res_id}"):
+        with self._refusals(ctx, "delete", res_type, f"{res_type}/{res_id}", session):
             return self._delete(ctx, res_type, res_id, session)
 
     def _delete(
@@ -426,7 +426,7 @@ class RecordService:
         if res_type is not None:
             require_resource_type(res_type)
         subtype = "search-system" if res_type is None else ("search-compartment" if compartment else "search-type")
-        with self._refusals(ctx, subtype, res_type):
+        with self._refusals(ctx, subtype, res_type, None, session):
             if res_type is not None:
                 self.access.require(ctx, "search", res_type)
             else:
@@ -594,14 +594,26 @@ class RecordService:
 
     @contextmanager
     def _refusals(
-        self, ctx: RequestContext, subtype: str, res_type: str | None, entity: str | None = None
+        self,
+        ctx: RequestContext,
+        subtype: str,
+        res_type: str | None,
+        entity: str | None = None,
+        session: StoreSession | None = None,
     ) -> Iterator[None]:
-        """Record refused or failed requests in the audit log, then let the error go on."""
+        """Record refused or failed requests in the audit log, then let the error go on.
+
+        Inside a caller's transaction (``session``) the record joins that transaction:
+        waiting for the group-commit writer there would wait for our own write lock.
+        """
         try:
             yield
         except FhirError as exc:
             if exc.status not in (400, 422, 503):
-                self.auditor.refusal(ctx, subtype, res_type, exc, entity)
+                if session is not None:
+                    self.auditor.event(session, self.auditor.refusal_record(ctx, subtype, res_type, exc, entity))
+                else:
+                    self.auditor.refusal(ctx, subtype, res_type, exc, entity)
             raise
 
     def _audit_read(
