@@ -10,11 +10,11 @@ each, through the store. Then ``--threads`` client threads read random Observati
 through ``RecordService.read`` (access policy included) for ``--seconds``, in rounds
 that alternate the two modes:
 
-* ``off``: the read only;
-* ``on``: the read, then ``AuditLog.record_read`` of its BALP record — which returns
-  only once the record is durably committed (fail closed), batched with the other
-  threads' records by group commit — exactly what a read costs once auditing is wired
-  in before the response is sent.
+* ``on``: ``RecordService.read`` exactly as the server runs it — the service records
+  the read with ``AuditLog.record_read`` and returns only once the record is durably
+  committed (fail closed), batched with the other threads' records by group commit;
+* ``off``: the same service with its auditor replaced by one that records nothing
+  (possible only here: the server has no switch to turn auditing off).
 
 It prints reads/s per round, the median of each mode, the cost of auditing
 (``1 - on/off``; target ≤ 25 %), the group-commit figures (records per commit, commits/s)
@@ -41,10 +41,11 @@ from sqlalchemy import create_engine, text
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from dsn.audit import AuditLog, AuditRecord  # noqa: E402
+from dsn.audit import AuditLog  # noqa: E402
 from dsn.audit.checkpoint import key_id  # noqa: E402
 from dsn.audit.verify import verify  # noqa: E402
 from dsn.config import Settings, normalize_database_url  # noqa: E402
+from dsn.service.auditing import Auditor  # noqa: E402
 from dsn.service.context import Caller, RequestContext, system_context  # noqa: E402
 from dsn.service.records import RecordService  # noqa: E402
 from dsn.store.engine import make_engine  # noqa: E402
@@ -103,10 +104,24 @@ def context(caller_kind: str, n: int) -> RequestContext:
     return RequestContext(caller=caller, request_id=f"bench-{n}", remote_addr="10.0.0.8", purpose_of_use=("TREAT",))
 
 
+class SilentAuditor(Auditor):
+    """The ``off`` mode: the service's auditor with every recording step removed."""
+
+    def read(self, *args: object, **kwargs: object) -> None:
+        return None
+
+    def durable(self, *args: object, **kwargs: object) -> None:
+        return None
+
+    def refusal(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
 def run_round(
     service: RecordService, audit: AuditLog | None, ids: list[str], threads: int, seconds: float, caller: str
 ) -> float:
-    """Reads/s of ``threads`` clients for ``seconds`` (audited when ``audit`` is given)."""
+    """Reads/s of ``threads`` clients for ``seconds`` (audited unless ``audit`` is None)."""
+    service.auditor = Auditor(audit) if audit is not None else SilentAuditor(service.audit_log)
     counts = [0] * threads
     stop = threading.Event()
     start_line = threading.Barrier(threads + 1)
@@ -117,16 +132,7 @@ def run_round(
         start_line.wait()
         while not stop.is_set():
             res_id = rng.choice(ids)
-            found = service.read(ctx, "Observation", res_id)
-            if audit is not None:
-                audit.record_read(
-                    AuditRecord.for_request(
-                        ctx,
-                        "read",
-                        patient_ids=(found.patient_key,) if found.patient_key else (),
-                        entities=(f"Observation/{res_id}",),
-                    )
-                )
+            service.read(ctx, "Observation", res_id)
             counts[n] += 1
 
     workers = [threading.Thread(target=client, args=(n,)) for n in range(threads)]
@@ -173,8 +179,10 @@ def main() -> None:
         conn.execute(text("ANALYZE"))
 
     service = RecordService(store, Settings(database_url=url, data_dir=Path("/tmp/dsn-bench-audit")))
+    service.audit_log.close()
     key = Ed25519PrivateKey.generate()
     audit = AuditLog(engine, signing_key=key, linger=args.linger)
+    service.audit_log = audit
     run_round(service, audit, ids, args.threads, 1.0, args.caller)  # warm-up: pool, caches, writer thread
     baseline = audit.stats.records, audit.stats.commits, audit.stats.fast_commits
 
