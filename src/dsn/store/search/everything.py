@@ -52,11 +52,16 @@ def everything(
     with_total: bool = False,
     visibility: Visibility | None = None,
 ) -> EverythingPage:
-    """One page (by key order) of the patient's compartment and the resources it refers to."""
+    """One page (by key order) of the patient's compartment and the resources it refers to.
+
+    ``with_total`` reads every member's key (the total counts them all), and the page
+    is cut from that list; otherwise the page is read from ``after`` on.
+    """
+    start = 0 if with_total else after
 
     def kept(table: Any) -> list[ColumnElement[bool]]:
         """What every member must also satisfy, on its own resource row."""
-        conditions: list[ColumnElement[bool]] = [table.c.deleted == false(), table.c.pk > after]
+        conditions: list[ColumnElement[bool]] = [table.c.deleted == false(), table.c.pk > start]
         if since is not None:
             conditions.append(table.c.last_updated >= since)
         if types:
@@ -71,7 +76,7 @@ def everything(
     if with_total:
         every = list(conn.execute(ordered).scalars())
         total = len(every)
-        pks = every[: count + 1]
+        pks = [pk for pk in every if pk > after][: count + 1]
     else:
         pks = list(conn.execute(ordered.limit(count + 1)).scalars())
     more = len(pks) > count
