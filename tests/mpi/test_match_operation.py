@@ -196,3 +196,20 @@ def test_callers_only_see_candidates_they_may_see(routed: FastAPI, settings: Set
     no_search = bearer(settings, scopes=("system/Observation.rs",))
     with TestClient(routed, base_url="http://testserver", headers=no_search) as narrow:
         assert post_match(narrow, parameters(PEOPLE["nathalie"])).status_code == 403
+
+
+def test_a_patient_written_through_the_api_is_matchable_at_once(client: TestClient) -> None:
+    """The write pipeline maintains the MPI index in the same transaction: no rebuild needed."""
+    created = client.post(
+        "/fhir/Patient", json=PEOPLE["gerard"], headers={"Content-Type": "application/fhir+json"}
+    ).json()
+    probe = {**PEOPLE["gerard"], "identifier": [], "name": [{"family": "Bouchard", "given": ["Gerard"]}]}
+    probe.pop("identifier")
+    response = client.post(
+        "/fhir/Patient/$match",
+        json={"resourceType": "Parameters", "parameter": [{"name": "resource", "resource": probe}]},
+        headers={"Content-Type": "application/fhir+json"},
+    )
+    assert response.status_code == 200, response.text
+    ids = [e["resource"]["id"] for e in response.json().get("entry", [])]
+    assert created["id"] in ids

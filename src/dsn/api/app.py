@@ -24,7 +24,7 @@ from dsn.api.interactions import (
     vread,
 )
 from dsn.api.middleware import RequestContextMiddleware
-from dsn.api.operations import audit, break_glass, everything, lastn, validate
+from dsn.api.operations import audit, break_glass, everything, lastn, match, validate
 from dsn.config import Settings, get_settings
 from dsn.logging import configure as configure_logging
 from dsn.security.keys import ensure_keys
@@ -44,6 +44,7 @@ def fhir_router() -> APIRouter:
         transaction,
         validate,
         everything,
+        match,
         lastn,
         break_glass,
         audit,

@@ -23,6 +23,7 @@ from dsn.fhir.definitions import resource_types
 from dsn.fhir.outcome import OutcomeIssue
 from dsn.fhir.patient_compartment import compartment_params
 from dsn.fhir.search_parameters import SearchParameterRegistry
+from dsn.mpi.index import index_patient
 from dsn.service.access import AccessControl, Visibility
 from dsn.service.auditing import Auditor
 from dsn.service.consent_rules import sync_consent_rules
@@ -544,6 +545,8 @@ class RecordService:
         """What must change in the same transaction as the resource: derived state, audit."""
         if stored.res_type == "Consent":
             sync_consent_rules(session, stored)
+        if stored.res_type == "Patient":
+            index_patient(session.conn, stored)
         self.auditor.write(session, ctx, subtype, stored)
         if stored.res_type == "Consent":
             self.auditor.write(session, ctx, "consent", stored)

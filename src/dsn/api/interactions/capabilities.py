@@ -34,7 +34,10 @@ INTERACTIONS = [
 ]
 SUPPORTED_SEARCH_TYPES = {*TABLE_BY_TYPE, "composite"}
 TYPE_OPERATIONS = {
-    "Patient": [{"name": "everything", "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"}],
+    "Patient": [
+        {"name": "everything", "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"},
+        {"name": "match", "definition": "http://hl7.org/fhir/OperationDefinition/Patient-match"},
+    ],
     "Observation": [{"name": "lastn", "definition": "http://hl7.org/fhir/OperationDefinition/Observation-lastn"}],
 }
 
