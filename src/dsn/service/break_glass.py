@@ -16,6 +16,7 @@ from sqlalchemy import select
 from dsn.audit.record import AuditRecord
 from dsn.service.context import RequestContext
 from dsn.service.errors import FhirError, invalid, not_found
+from dsn.service.records import RecordService
 from dsn.store.clock import now_us, to_instant
 from dsn.store.security_schema import btg_grant
 
@@ -51,11 +52,8 @@ class Grant:
         }
 
 
-def break_glass(service: object, ctx: RequestContext, patient_id: str, reason: str, justification: str) -> Grant:
+def break_glass(service: RecordService, ctx: RequestContext, patient_id: str, reason: str, justification: str) -> Grant:
     """Open an emergency-access grant for the calling clinician on one patient."""
-    from dsn.service.records import RecordService
-
-    assert isinstance(service, RecordService)
     caller = ctx.caller
     if caller.kind != "user" or caller.role not in BREAK_GLASS_ROLES:
         raise FhirError(403, "forbidden", "only physicians, nurses and pharmacists may break the glass")
@@ -97,11 +95,8 @@ def break_glass(service: object, ctx: RequestContext, patient_id: str, reason: s
     return grant
 
 
-def open_grants(service: object, ctx: RequestContext) -> list[Grant]:
+def open_grants(service: RecordService, ctx: RequestContext) -> list[Grant]:
     """The caller's grants that have not expired."""
-    from dsn.service.records import RecordService
-
-    assert isinstance(service, RecordService)
     with service.store.read() as session:
         rows = session.conn.execute(
             select(btg_grant).where(btg_grant.c.user_id == ctx.caller.subject, btg_grant.c.expires_at > now_us())

@@ -11,10 +11,13 @@ order of the request. A batch runs each entry on its own.
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+import orjson
 
 from dsn.fhir.definitions import is_resource_type
 from dsn.fhir.outcome import OutcomeIssue, operation_outcome
@@ -22,6 +25,7 @@ from dsn.service.context import RequestContext
 from dsn.service.errors import FhirError, invalid
 from dsn.service.records import RecordService, check_id, new_id
 from dsn.service.results import WriteResult
+from dsn.service.search_bundle import search_bundle
 from dsn.store.clock import to_http_date
 from dsn.store.records import StoredResource
 from dsn.store.session import StoreSession
@@ -298,10 +302,6 @@ def _patch_operations(entry: Entry) -> Any:
     """A JSON Patch carried by a Binary (base64 body) as the spec allows in bundles."""
     resource = entry.resource
     if isinstance(resource, dict) and resource.get("resourceType") == "Binary":
-        import base64
-
-        import orjson
-
         try:
             return orjson.loads(base64.b64decode(resource.get("data", "")))
         except (ValueError, orjson.JSONDecodeError) as exc:
@@ -327,8 +327,6 @@ def _read_entry(service: RecordService, ctx: RequestContext, session: StoreSessi
         }
     pairs = parse_qsl(entry.query, keep_blank_values=True)
     outcome = service.search(ctx, res_type, pairs, session=session)
-    from dsn.service.search_bundle import search_bundle
-
     return {
         "resource": search_bundle(service.settings.base_url, res_type, outcome, pairs),
         "response": {"status": "200 OK"},

@@ -25,7 +25,7 @@ from dsn.fhir.patient_compartment import compartment_params
 from dsn.fhir.search_parameters import SearchParameterRegistry
 from dsn.mpi.index import index_patient
 from dsn.service.access import AccessControl, Visibility
-from dsn.service.auditing import Auditor
+from dsn.service.auditing import Auditor, patients_of, references_of
 from dsn.service.consent_rules import sync_consent_rules
 from dsn.service.context import RequestContext
 from dsn.service.errors import FhirError, gone, invalid, not_found
@@ -629,8 +629,6 @@ class RecordService:
     ) -> None:
         """Reads inside a caller's transaction join it; standalone reads wait for durability."""
         if session is not None:
-            from dsn.service.auditing import patients_of, references_of
-
             glass = set(details.pop("glass_patients", ()))
             returned = set(patients_of(items))
             self.auditor.event(

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, and_, func, or_, select, update
+from sqlalchemy import ARRAY, BigInteger, Connection, Engine, and_, any_, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -85,6 +85,23 @@ def _version(row: Any) -> StoredResource:
     )
 
 
+def load_current(conn: Connection, pks: Sequence[int]) -> list[StoredResource]:
+    """Current rows for a list of keys, in the order given (missing keys are skipped).
+
+    On PostgreSQL the keys travel as one array parameter (``= ANY(:pks)``): an ``IN``
+    list of a thousand parameters makes a statement psycopg re-parses on every call.
+    """
+    if not pks:
+        return []
+    keys = list(pks)
+    if conn.dialect.name == "postgresql":
+        condition = resource.c.pk == any_(bindparam("pks", keys, type_=ARRAY(BigInteger)))
+    else:
+        condition = resource.c.pk.in_(keys)
+    by_pk = {row.pk: _current(row) for row in conn.execute(select(*_CURRENT_COLUMNS).where(condition))}
+    return [by_pk[pk] for pk in keys if pk in by_pk]
+
+
 def patient_key_of(body: dict[str, Any]) -> str | None:
     """The patient whose compartment holds this resource (first one, for shared resources)."""
     ids = patient_ids(body)
@@ -138,11 +155,7 @@ class StoreSession:
     def current_by_pks(self, pks: Sequence[int]) -> list[StoredResource]:
         """Current versions for a list of keys, in the order given."""
         self.flush()
-        if not pks:
-            return []
-        rows = self.conn.execute(select(*_CURRENT_COLUMNS).where(resource.c.pk.in_(pks))).all()
-        by_pk = {row.pk: _current(row) for row in rows}
-        return [by_pk[pk] for pk in pks if pk in by_pk]
+        return load_current(self.conn, pks)
 
     def version(self, res_type: str, res_id: str, version: int) -> StoredResource | None:
         self.flush()

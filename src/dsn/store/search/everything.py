@@ -29,8 +29,9 @@ from sqlalchemy import ColumnElement, Connection, Select, case, except_, false, 
 from dsn.store.records import StoredResource
 from dsn.store.schema import idx_date, idx_reference, idx_token, resource
 from dsn.store.search.conditions import SearchContext
-from dsn.store.search.executor import Visibility, _load, base_conditions
+from dsn.store.search.executor import Visibility, base_conditions
 from dsn.store.search.query import SearchQuery
+from dsn.store.session import load_current
 
 
 @dataclass(slots=True)
@@ -81,7 +82,7 @@ def everything(
         pks = list(conn.execute(ordered.limit(count + 1)).scalars())
     more = len(pks) > count
     pks = pks[:count]
-    return EverythingPage(_load(conn, pks), pks[-1] if more and pks else None, total)
+    return EverythingPage(load_current(conn, pks), pks[-1] if more and pks else None, total)
 
 
 def _member_keys(
@@ -176,4 +177,4 @@ def last_n(
         .order_by(ranked.c.system, ranked.c.code, ranked.c.rank)
     ).scalars()
     pks = list(dict.fromkeys(rows))
-    return _load(conn, pks)
+    return load_current(conn, pks)

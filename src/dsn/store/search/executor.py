@@ -24,6 +24,7 @@ from dsn.store.search.sorting import (
     null_flag,
     sort_expression,
 )
+from dsn.store.session import load_current
 
 Visibility = Callable[[Any], ColumnElement[bool]]
 MAX_INCLUDE_ROUNDS = 4
@@ -146,7 +147,7 @@ def execute(
         rows.reverse()
     keys = [list(row) for row in rows]
     pks = [row[-1] for row in rows]
-    result.matches = _load(conn, pks)
+    result.matches = load_current(conn, pks)
     if rows:
         if backward:
             result.next_cursor = encode_cursor(keys[-1])
@@ -159,37 +160,6 @@ def execute(
     if query.includes:
         result.included = _includes(conn, query.includes, result.matches, ctx, visibility)
     return result
-
-
-def _load(conn: Connection, pks: list[int]) -> list[StoredResource]:
-    if not pks:
-        return []
-    rows = conn.execute(
-        select(
-            resource.c.pk,
-            resource.c.res_type,
-            resource.c.res_id,
-            resource.c.version,
-            resource.c.last_updated,
-            resource.c.deleted,
-            resource.c.body,
-            resource.c.patient_key,
-        ).where(resource.c.pk.in_(pks))
-    ).all()
-    by_pk = {
-        row.pk: StoredResource(
-            row.pk,
-            row.res_type,
-            row.res_id,
-            row.version,
-            row.last_updated,
-            bool(row.deleted),
-            row.body,
-            row.patient_key,
-        )
-        for row in rows
-    }
-    return [by_pk[pk] for pk in pks if pk in by_pk]
 
 
 def _estimate(conn: Connection, conditions: list[ColumnElement[bool]]) -> int:
@@ -277,4 +247,4 @@ def _include_once(
     if visibility is not None:
         conditions.append(visibility(target))
     pks = conn.execute(select(target.c.pk).where(*conditions).distinct().limit(MAX_INCLUDED)).scalars().all()
-    return _load(conn, list(pks))
+    return load_current(conn, list(pks))
