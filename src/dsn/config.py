@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     role_matrix_file: str | None = Field(
         default=None, description="JSON file overriding cells of the shipped role matrix."
     )
+    mpi_certain_duplicate: str = Field(
+        default="refuse",
+        description="A new Patient that certainly matches an existing one: refuse (409), link, or allow.",
+        pattern="^(refuse|link|allow)$",
+    )
     break_glass_hours: float = Field(default=4.0, description="How long an emergency-access grant lasts.")
     log_level: str = "INFO"
     log_json: bool = True

@@ -24,6 +24,7 @@ from dsn.fhir.outcome import OutcomeIssue
 from dsn.fhir.patient_compartment import compartment_params
 from dsn.fhir.search_parameters import SearchParameterRegistry
 from dsn.mpi.index import index_patient
+from dsn.mpi.match import match as mpi_match
 from dsn.service.access import AccessControl, Visibility
 from dsn.service.auditing import Auditor, patients_of, references_of
 from dsn.service.consent_rules import sync_consent_rules
@@ -203,6 +204,8 @@ class RecordService:
                 body = {k: v for k, v in body.items() if k != "id"}
             issues = require_valid_content(body, res_type)
             self.access.require_own_compartment(ctx, patient_key_of(body))
+            if res_type == "Patient":
+                body = self._prevent_duplicate(active, body)
             stored = active.create(res_type, assigned_id or new_id(), body, method="POST", source=_source(ctx))
             self._after_write(active, ctx, "create", stored)
             return WriteResult(stored, 201, created=True, issues=issues)
@@ -540,6 +543,33 @@ class RecordService:
         return issues
 
     # -- helpers ------------------------------------------------------------------------
+
+    def _prevent_duplicate(self, session: StoreSession, body: dict[str, Any]) -> dict[str, Any]:
+        """A new Patient that *certainly* matches an existing one is refused (or linked).
+
+        Two records for one person split their history: the allergy recorded on one is
+        missing from the other. ``DSN_MPI_CERTAIN_DUPLICATE`` chooses: ``refuse`` (409,
+        naming the existing Patient), ``link`` (store it with ``link.type=seealso``), or
+        ``allow``. Probable and possible matches are left to the dedupe review list.
+        """
+        policy = self.settings.mpi_certain_duplicate
+        if policy == "allow":
+            return body
+        session.flush()
+        candidates = mpi_match(session.conn, body, count=1, only_certain=True)
+        if not candidates:
+            return body
+        existing = candidates[0].patient_id
+        if policy == "link":
+            link = {"other": {"reference": f"Patient/{existing}"}, "type": "seealso"}
+            return {**body, "link": [*body.get("link", []), link]}
+        raise FhirError(
+            409,
+            "duplicate",
+            f"this patient certainly matches Patient/{existing}; update that record instead "
+            f"(or ask an MPI reviewer to link them)",
+            "Patient",
+        )
 
     def _after_write(self, session: StoreSession, ctx: RequestContext, subtype: str, stored: StoredResource) -> None:
         """What must change in the same transaction as the resource: derived state, audit."""
