@@ -24,7 +24,7 @@ from dsn.api.interactions import (
     vread,
 )
 from dsn.api.middleware import RequestContextMiddleware
-from dsn.api.operations import audit, break_glass, everything, lastn, match, pix, validate
+from dsn.api.operations import audit, break_glass, everything, lastn, match, merge, pix, validate
 from dsn.config import Settings, get_settings
 from dsn.logging import configure as configure_logging
 from dsn.security.keys import ensure_keys
@@ -45,6 +45,7 @@ def fhir_router() -> APIRouter:
         validate,
         everything,
         match,
+        merge,
         pix,
         lastn,
         break_glass,

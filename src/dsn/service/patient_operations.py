@@ -9,6 +9,7 @@ from dsn.fhir.definitions import is_resource_type
 from dsn.fhir.patient_compartment import compartment_params
 from dsn.service.context import RequestContext
 from dsn.service.errors import invalid, not_found
+from dsn.service.patient_merge import merged_into
 from dsn.service.records import RecordService, _count_param, _instant_param
 from dsn.store.search.everything import everything, last_n
 from dsn.store.search.query import Criterion
@@ -60,6 +61,7 @@ def _everything(
             count=count,
             with_total=after == 0,
             visibility=visibility,
+            merged=merged_into(session, patient_id),
         )
     service.auditor.read(
         ctx,

@@ -72,3 +72,19 @@ mpi_model = Table(
     Column("params", Text, nullable=False),
     Column("trained", BigInteger, nullable=False),
 )
+
+# Merges (Patient/$merge): the source record is replaced by the target; searches and
+# $everything for the target follow the open merges. Kept after an unmerge, as history.
+mpi_merge = Table(
+    "mpi_merge",
+    metadata,
+    Column("id", String(ID_LENGTH), primary_key=True),
+    Column("source_id", String(ID_LENGTH), nullable=False),
+    Column("target_id", String(ID_LENGTH), nullable=False),
+    Column("source_active", String(8), nullable=True),  # Patient.active before the merge (JSON)
+    Column("merged_at", BigInteger, nullable=False),
+    Column("merged_by", String(ID_LENGTH), nullable=False),
+    Column("unmerged_at", BigInteger, nullable=True),
+)
+Index("ix_mpi_merge_target", mpi_merge.c.target_id, mpi_merge.c.unmerged_at)
+Index("ix_mpi_merge_source", mpi_merge.c.source_id, mpi_merge.c.unmerged_at)

@@ -37,6 +37,7 @@ TYPE_OPERATIONS = {
     "Patient": [
         {"name": "everything", "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"},
         {"name": "match", "definition": "http://hl7.org/fhir/OperationDefinition/Patient-match"},
+        {"name": "merge", "definition": "http://hl7.org/fhir/OperationDefinition/Patient-merge"},
         {"name": "ihe-pix", "definition": "https://profiles.ihe.net/ITI/PIXm/OperationDefinition/IHE.PIXm.pix"},
     ],
     "Observation": [{"name": "lastn", "definition": "http://hl7.org/fhir/OperationDefinition/Observation-lastn"}],

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true, un
 from sqlalchemy.sql.elements import ColumnClause
 
 from dsn.fhir.text_normalization import normalize_string
+from dsn.store.mpi_schema import mpi_merge
 from dsn.store.schema import (
     idx_date,
     idx_number,
@@ -369,8 +370,13 @@ def _reference(table: Any, raw: str, criterion: Criterion, ctx: SearchContext) -
         return condition
     if res_type and criterion.target_type and res_type != criterion.target_type:
         return false()
-    conditions = [table.c.target_id == res_id, local_target(table, ctx)]
     wanted_type = res_type or criterion.target_type
+    same_id = table.c.target_id == res_id
+    if wanted_type in (None, "Patient") and version is None:
+        # References to a patient merged into this one count as references to it.
+        merged = select(mpi_merge.c.source_id).where(mpi_merge.c.target_id == res_id, mpi_merge.c.unmerged_at.is_(None))
+        same_id = or_(same_id, and_(table.c.target_type == "Patient", table.c.target_id.in_(merged)))
+    conditions = [same_id, local_target(table, ctx)]
     if wanted_type:
         conditions.append(table.c.target_type == wanted_type)
     if version is not None:

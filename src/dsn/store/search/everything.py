@@ -52,8 +52,11 @@ def everything(
     count: int = 100,
     with_total: bool = False,
     visibility: Visibility | None = None,
+    merged: tuple[str, ...] = (),
 ) -> EverythingPage:
     """One page (by key order) of the patient's compartment and the resources it refers to.
+
+    ``merged`` names patients merged into this one: their records are part of it.
 
     ``with_total`` reads every member's key (the total counts them all), and the page
     is cut from that list; otherwise the page is read from ``after`` on.
@@ -71,7 +74,8 @@ def everything(
             conditions.append(visibility(table))
         return conditions
 
-    members = union(*_member_keys(patient_id, compartment_params, kept)).subquery("members")
+    selects = [select for pid in (patient_id, *merged) for select in _member_keys(pid, compartment_params, kept)]
+    members = union(*selects).subquery("members")
     ordered = select(members.c.pk).order_by(members.c.pk)
     total = None
     if with_total:
