@@ -42,6 +42,11 @@ class Settings(BaseSettings):
         description="A new Patient that certainly matches an existing one: refuse (409), link, or allow.",
         pattern="^(refuse|link|allow)$",
     )
+    nam_mismatch: str = Field(
+        default="warning",
+        description="NAM inconsistent with the Patient's demographics: warning, error (422) or off.",
+        pattern="^(warning|error|off)$",
+    )
     break_glass_hours: float = Field(default=4.0, description="How long an emergency-access grant lasts.")
     log_level: str = "INFO"
     log_json: bool = True

@@ -30,6 +30,7 @@ from dsn.service.auditing import Auditor, patients_of, references_of
 from dsn.service.consent_rules import sync_consent_rules
 from dsn.service.context import RequestContext
 from dsn.service.errors import FhirError, gone, invalid, not_found
+from dsn.service.nam_checks import nam_findings
 from dsn.service.registry import RegistryProvider
 from dsn.service.results import HistoryOutcome, SearchOutcome, WriteResult
 from dsn.service.validation import (
@@ -50,11 +51,13 @@ from dsn.store.session import Store, StoreSession, patient_key_of
 ID_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.")
 
 
-def require_valid_content(body: Any, res_type: str) -> list:
+def require_valid_content(body: Any, res_type: str, settings: Settings | None = None) -> list:
     """Structural validation, then the rules DSN adds for particular resource types."""
     issues = require_valid(body, res_type)
     if res_type == "SearchParameter":
         require_usable_search_parameter(body)
+    if res_type == "Patient" and settings is not None:
+        issues = [*issues, *nam_findings(body, settings.nam_mismatch)]
     return issues
 
 
@@ -202,7 +205,7 @@ class RecordService:
                     )
             if isinstance(body, dict):
                 body = {k: v for k, v in body.items() if k != "id"}
-            issues = require_valid_content(body, res_type)
+            issues = require_valid_content(body, res_type, self.settings)
             self.access.require_own_compartment(ctx, patient_key_of(body))
             if res_type == "Patient":
                 body = self._prevent_duplicate(active, body)
@@ -244,7 +247,7 @@ class RecordService:
                     f"the resource id '{body.get('id')}' does not match the id '{res_id}' in the URL",
                     f"{res_type}.id",
                 )
-        issues = require_valid_content(body, res_type)
+        issues = require_valid_content(body, res_type, self.settings)
         self.access.require_own_compartment(ctx, patient_key_of(body))
         with self._session(session) as active:
             existing = active.current(res_type, res_id)
@@ -351,7 +354,7 @@ class RecordService:
                 raise FhirError(422, "processing", f"the JSON Patch cannot be applied: {exc}") from None
             if not isinstance(patched, dict) or patched.get("resourceType") != res_type or patched.get("id") != res_id:
                 raise FhirError(422, "processing", "a patch may not change resourceType or id")
-            issues = require_valid_content(patched, res_type)
+            issues = require_valid_content(patched, res_type, self.settings)
             self.access.require_own_compartment(ctx, patient_key_of(patched))
             try:
                 stored = active.update(existing, patched, method="PATCH")
