@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
@@ -171,37 +172,49 @@ def access_for(
     """
     if caller.kind == "system":
         return Access()
-    scopes = clinical_scopes(caller.scopes)
-    open_types: set[str] = set()
-    patient_types: set[str] = set()
-    for res_type in resource_types():
-        contexts = {s.context for s in scopes if s.covers(res_type, letter)}
-        if caller.kind == "client":
-            contexts &= {"system"}
-        elif caller.is_patient:
-            contexts &= {"patient"}
-        else:
-            contexts -= {"system"}
-        if caller.kind == "user" and letter not in roles.permissions(caller.role or "", res_type, override_file):
-            contexts = set()
-        if not contexts:
-            continue
-        if caller.is_patient:
-            (open_types if res_type in PATIENT_DIRECTORY_TYPES else patient_types).add(res_type)
-        elif contexts == {"patient"}:
-            patient_types.add(res_type)
-        else:
-            open_types.add(res_type)
+    open_types, patient_types = readable_types(caller.kind, caller.role, caller.scopes, letter, override_file)
     patients = caller.patients if caller.is_patient else ((caller.launch_patient,) if caller.launch_patient else ())
-    every_type = len(open_types) == len(resource_types())
     return Access(
-        open_types=None if every_type else frozenset(open_types),
-        patient_types=frozenset(patient_types),
+        open_types=open_types,
+        patient_types=patient_types,
         patients=tuple(p for p in patients if p),
         hide_restricted=not caller.is_patient,
         glass_patients=glass_patients,
         consent=None if caller.is_patient else consent_filter(actor_refs(caller), now),
     )
+
+
+@lru_cache(maxsize=512)
+def readable_types(
+    kind: str, role: str | None, scopes: tuple[str, ...], letter: str, override_file: str | None
+) -> tuple[frozenset[str] | None, frozenset[str]]:
+    """Types readable by anyone's data (None: all) and types readable only in the patients'
+    compartments, for a kind of caller. Cached: it depends on the token's scopes and the
+    role only, and walking every type for every request costs a millisecond."""
+    parsed = clinical_scopes(scopes)
+    is_patient = role == "patient"
+    open_types: set[str] = set()
+    patient_types: set[str] = set()
+    for res_type in resource_types():
+        contexts = {s.context for s in parsed if s.covers(res_type, letter)}
+        if kind == "client":
+            contexts &= {"system"}
+        elif is_patient:
+            contexts &= {"patient"}
+        else:
+            contexts -= {"system"}
+        if kind == "user" and letter not in roles.permissions(role or "", res_type, override_file):
+            contexts = set()
+        if not contexts:
+            continue
+        if is_patient:
+            (open_types if res_type in PATIENT_DIRECTORY_TYPES else patient_types).add(res_type)
+        elif contexts == {"patient"}:
+            patient_types.add(res_type)
+        else:
+            open_types.add(res_type)
+    every_type = len(open_types) == len(resource_types())
+    return (None if every_type else frozenset(open_types)), frozenset(patient_types)
 
 
 def actor_refs(caller: Caller) -> tuple[str, ...]:
