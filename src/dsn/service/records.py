@@ -25,6 +25,7 @@ from dsn.fhir.patient_compartment import compartment_params
 from dsn.fhir.search_parameters import SearchParameterRegistry
 from dsn.mpi.index import index_patient
 from dsn.mpi.match import match as mpi_match
+from dsn.security.policy import Access
 from dsn.service.access import AccessControl, Visibility
 from dsn.service.auditing import Auditor, patients_of, references_of
 from dsn.service.consent_rules import sync_consent_rules
@@ -126,7 +127,7 @@ class RecordService:
             self.access.require(ctx, "read", res_type)
             with self._reading(session) as active:
                 access = self.access.access(ctx, "r", active.conn)
-                found = self._visible_current(ctx, active, res_type, res_id, "r")
+                found = self._visible_current(ctx, active, res_type, res_id, "r", access)
             if found.deleted:
                 raise gone(res_type, res_id, found.version)
             self._audit_read(
@@ -146,8 +147,9 @@ class RecordService:
         if not version.isdigit():
             raise FhirError(404, "not-found", f"version '{version}' of {res_type}/{res_id} is not known")
         with self.store.read() as session:
-            visibility = self.access.visibility(ctx, "r", session.conn)
-            self._visible_current(ctx, session, res_type, res_id, "r")
+            access = self.access.access(ctx, "r", session.conn)
+            visibility = access.visibility()
+            self._visible_current(ctx, session, res_type, res_id, "r", access)
             found = session.version(res_type, res_id, int(version))
             if found is not None and visibility is not None:
                 # The version itself must be visible too (labels and patient may have changed).
@@ -518,10 +520,11 @@ class RecordService:
             except ValueError:
                 raise invalid(f"invalid _page token '{params['_page']}'", "_page") from None
         with self.store.read() as session:
-            visibility = self.access.visibility(ctx, "r", session.conn)
+            access = self.access.access(ctx, "r", session.conn)
+            visibility = access.visibility()
             if res_id is not None:
                 assert res_type is not None
-                self._visible_current(ctx, session, res_type, res_id, "r")
+                self._visible_current(ctx, session, res_type, res_id, "r", access)
             page = session.history(
                 res_type=res_type,
                 res_id=res_id,
@@ -585,13 +588,21 @@ class RecordService:
             self.auditor.write(session, ctx, "consent", stored)
 
     def _visible_current(
-        self, ctx: RequestContext, session: StoreSession, res_type: str, res_id: str, letter: str
+        self,
+        ctx: RequestContext,
+        session: StoreSession,
+        res_type: str,
+        res_id: str,
+        letter: str,
+        access: Access | None = None,
     ) -> StoredResource:
         """The current row if it exists AND the caller may see it; 404 otherwise (never 403).
 
         Answering 403 for a row the caller may not see would confirm that it exists.
+        ``access`` reuses what the caller already computed for this request.
         """
-        found = session.current(res_type, res_id, self.access.visibility(ctx, letter, session.conn))
+        access = access or self.access.access(ctx, letter, session.conn)
+        found = session.current(res_type, res_id, access.visibility())
         if found is None:
             raise not_found(res_type, res_id)
         return found
