@@ -113,3 +113,39 @@ def test_merge_refuses_self_and_unknown_patients(client: TestClient) -> None:
         ).status_code
         == 404
     )
+
+
+def test_a_merge_never_carries_the_source_patients_refusal_away(client: TestClient, app, settings, engine) -> None:
+    """The source patient refused sharing: after merging into another record, a clinician
+    searching the target still sees none of the source's data."""
+    from dsn.store.security_schema import region
+    from tests.support.auth import bearer
+
+    with engine.begin() as conn:
+        conn.execute(region.insert().values(code="04", name="Mauricie", live=True))
+    source, target, on_source, on_target = setup_two_records(client)
+    consent = {
+        "resourceType": "Consent",
+        "status": "active",
+        "scope": {
+            "coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}]
+        },
+        "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
+        "patient": {"reference": f"Patient/{source['id']}"},
+        "provision": {"type": "deny"},
+    }
+    assert client.post("/fhir/Consent", json=consent, headers=FHIR).status_code == 201
+    merge_body = params(**{"source-patient": f"Patient/{source['id']}", "target-patient": f"Patient/{target['id']}"})
+    assert client.post("/fhir/Patient/$merge", json=merge_body, headers=FHIR).status_code == 200
+    nurse = TestClient(
+        app,
+        base_url="http://testserver",
+        headers=bearer(
+            settings, kind="user", subject="n1", role="nurse", scopes=("user/*.rs",), region="04", organization="o1"
+        ),
+    )
+    seen = nurse.get("/fhir/Observation", params={"subject": f"Patient/{target['id']}", "_total": "accurate"}).json()
+    assert {e["resource"]["id"] for e in seen.get("entry", [])} == {on_target}
+    assert seen["total"] == 1
+    everything = nurse.get(f"/fhir/Patient/{target['id']}/$everything").json()
+    assert on_source not in {e["resource"]["id"] for e in everything.get("entry", [])}
