@@ -22,7 +22,17 @@ from .support import (
 
 
 def _clinician_token(client) -> str:
-    """A clinician's access token, as the DSN chart would hold after its own login."""
+    """A clinician's access token, as the DSN chart would hold after its own login.
+
+    The clinician's region is live and the patient the launches name exists: opening an
+    app on a patient is a read of that patient, under the access policy.
+    """
+    from dsn.store.security_schema import region
+
+    with engine_of(client).begin() as conn:
+        if conn.execute(region.select().where(region.c.code == "04")).first() is None:
+            conn.execute(region.insert().values(code="04", name="Mauricie", live=True))
+    _create_patient(client, "pat-42")
     request = AuthRequest(scope="user/*.rs", client_id="chart")
     answer = authorize(client, request, "drtremblay")
     return exchange(client, request, answer["code"]).json()["access_token"]
@@ -31,6 +41,15 @@ def _clinician_token(client) -> str:
 def _create_patient(client, patient_id: str) -> None:
     body = {"resourceType": "Patient", "id": patient_id, "name": [{"family": "Gagnon"}]}
     assert client.put(f"/fhir/Patient/{patient_id}", json=body).status_code in (200, 201)
+
+
+def test_a_launch_on_a_patient_the_clinician_cannot_see_is_refused(client):
+    add_clinician(client)
+    add_app(client, "user/*.rs", client_id="chart")
+    token = _clinician_token(client)
+    response = client.post("/oauth/launch", json={"patient": "nobody"}, headers=bearer(token))
+    assert response.status_code == 400
+    assert "cannot be opened" in response.json()["error_description"]
 
 
 def test_an_ehr_launch_binds_the_app_to_the_patient_open_in_the_chart(client):

@@ -17,6 +17,8 @@ from dsn.api.auth.common import engine_of, now_of, oauth_error, oauth_json, read
 from dsn.security.authentication import AuthenticationError, authenticate
 from dsn.security.launch import create_launch
 from dsn.security.oauth.errors import OAuthError, invalid_request
+from dsn.service.context import Caller, RequestContext
+from dsn.service.errors import FhirError
 
 router = APIRouter()
 
@@ -39,6 +41,7 @@ async def launch(request: Request) -> JSONResponse:
         if not isinstance(patient, str) or not patient:
             raise invalid_request("patient is required")
         encounter = body.get("encounter") if isinstance(body.get("encounter"), str) else None
+        await run_in_threadpool(_require_visible_patient, request, caller, patient)
         launch_id = await run_in_threadpool(
             create_launch,
             engine,
@@ -51,6 +54,20 @@ async def launch(request: Request) -> JSONResponse:
     except OAuthError as exc:
         return oauth_error(exc)
     return oauth_json({"launch": launch_id, "iss": settings.base_url, "expires_in": settings.launch_lifetime}, 201)
+
+
+def _require_visible_patient(request: Request, caller: Caller, patient: str) -> None:
+    """The clinician must be able to read the patient: the read goes through the access
+    policy and is audited, so opening an app on a patient leaves its trace."""
+    ctx = RequestContext(
+        caller=caller,
+        request_id=getattr(request.state, "request_id", ""),
+        remote_addr=request.client.host if request.client else None,
+    )
+    try:
+        request.app.state.service.read(ctx, "Patient", patient)
+    except FhirError as exc:
+        raise OAuthError("invalid_request", f"patient {patient} cannot be opened: {exc}", 400) from None
 
 
 async def _body(request: Request) -> dict[str, object]:
