@@ -122,6 +122,33 @@ def stamp_meta(body: dict[str, Any], res_id: str, version: int, last_updated: in
     return stamped
 
 
+def _first_version(
+    res_type: str,
+    res_id: str,
+    body: dict[str, Any],
+    method: str,
+    source: tuple[str | None, str | None],
+) -> StoredResource:
+    """Version 1 of a new resource, stamped and serialized as it will be stored (no key yet)."""
+    now = now_us()
+    body = stamp_meta(body, res_id, 1, now)
+    return StoredResource(
+        None,
+        res_type,
+        res_id,
+        1,
+        now,
+        False,
+        orjson.dumps(body).decode(),
+        patient_key_of(body),
+        method,
+        body,
+        labels=labels_of(body),
+        source_org=source[0],
+        source_region=source[1],
+    )
+
+
 class StoreSession:
     """Reads and writes inside one transaction on ``conn``."""
 
@@ -246,24 +273,7 @@ class StoreSession:
         instead of a round trip per resource, which is what makes transaction Bundles
         fast. Server-assigned ids are UUIDs, so no conflict check is needed.
         """
-        now = now_us()
-        body = stamp_meta(body, res_id, 1, now)
-        text = orjson.dumps(body).decode()
-        stored = StoredResource(
-            None,
-            res_type,
-            res_id,
-            1,
-            now,
-            False,
-            text,
-            patient_key_of(body),
-            method,
-            body,
-            labels=labels_of(body),
-            source_org=source[0],
-            source_region=source[1],
-        )
+        stored = _first_version(res_type, res_id, body, method, source)
         self._pending.append(stored)
         return stored
 
@@ -278,44 +288,26 @@ class StoreSession:
     ) -> StoredResource:
         """Store version 1 under a client-chosen id; ``DuplicateResource`` if it is taken."""
         self.flush()
-        now = now_us()
-        body = stamp_meta(body, res_id, 1, now)
-        text = orjson.dumps(body).decode()
-        patient_key = patient_key_of(body)
-        labels = labels_of(body)
+        stored = _first_version(res_type, res_id, body, method, source)
         pk = self.conn.execute(
             self._insert_if_absent().values(
                 res_type=res_type,
                 res_id=res_id,
                 version=1,
-                last_updated=now,
+                last_updated=stored.last_updated,
                 deleted=False,
-                patient_key=patient_key,
-                labels=labels,
-                source_org=source[0],
-                source_region=source[1],
-                body=text,
+                patient_key=stored.patient_key,
+                labels=stored.labels,
+                source_org=stored.source_org,
+                source_region=stored.source_region,
+                body=stored.body,
             )
         ).scalar_one_or_none()
         if pk is None:
             raise DuplicateResource(f"{res_type}/{res_id}")
-        stored = StoredResource(
-            pk,
-            res_type,
-            res_id,
-            1,
-            now,
-            False,
-            text,
-            patient_key,
-            method,
-            body,
-            labels=labels,
-            source_org=source[0],
-            source_region=source[1],
-        )
+        stored.pk = pk
         self._versions.append(stored)
-        self._indexes.add(pk, res_type, patient_key, body, replace=False)
+        self._indexes.add(pk, res_type, stored.patient_key, stored.resource or {}, replace=False)
         return stored
 
     def update(
