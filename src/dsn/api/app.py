@@ -32,6 +32,8 @@ from dsn.service.records import RecordService
 from dsn.store.engine import make_engine
 from dsn.store.migrate import upgrade
 from dsn.store.session import Store
+from dsn.web.client import ensure_web_client
+from dsn.web.router import install_web
 
 FHIR_PREFIX = "/fhir"
 
@@ -93,6 +95,8 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     errors.install(app)
     app.include_router(auth_router)  # before the FHIR routes: /fhir/.well-known/... is not a read
     app.include_router(fhir_router(), prefix=FHIR_PREFIX)
+    ensure_web_client(engine, settings)
+    install_web(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -128,3 +128,21 @@ btg_grant = Table(
     Column("expires_at", BigInteger, nullable=False),
 )
 Index("ix_btg_grant_user_patient", btg_grant.c.user_id, btg_grant.c.patient_id, btg_grant.c.expires_at)
+
+# Sessions of the web application (chart, portal, privacy pages). The browser holds a
+# random token; the table holds its SHA-256 digest, the grant the SMART login gave the
+# app (scopes, launch patient) and the CSRF token of the session's forms.
+web_session = Table(
+    "web_session",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("user_id", String(ID_LENGTH), nullable=False),
+    Column("client_id", String(100), nullable=False),
+    Column("scopes", Text, nullable=False),
+    Column("patient", String(ID_LENGTH), nullable=True),
+    Column("csrf", String(64), nullable=False),
+    Column("created", BigInteger, nullable=False),
+    Column("last_seen", BigInteger, nullable=False),
+    Column("expires", BigInteger, nullable=False),
+)
+Index("ix_web_session_user", web_session.c.user_id)

@@ -1,0 +1,8 @@
+"""Messages of the chart pages (French first, then English; the same keys in both)."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "fr": {},
+    "en": {},
+}
