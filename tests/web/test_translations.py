@@ -14,6 +14,7 @@ import pytest
 
 from dsn.security.roles import ROLES
 from dsn.web import auth_i18n
+from dsn.web.clinical.consent_status import CATEGORY_LABELS
 from dsn.web.messages import AREAS, catalog
 from dsn.web.page import NAV
 
@@ -79,6 +80,10 @@ def test_roles_and_navigation_are_named_in_both_languages() -> None:
         messages = catalog(language)
         for role in ROLES:
             assert f"role_{role}" in messages
+        for label in CATEGORY_LABELS:
+            assert f"category_{label}" in messages
+        for gender in ("male", "female", "other", "unknown"):
+            assert f"gender_{gender}" in messages
         for entries in NAV.values():
             for _, key in entries:
                 assert key in messages

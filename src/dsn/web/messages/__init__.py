@@ -8,9 +8,15 @@ from __future__ import annotations
 
 from functools import cache
 
-from dsn.web.messages import chart, common, portal, privacy
+from dsn.web.messages import chart, clinical, common, portal, privacy
 
-AREAS = {"common": common.MESSAGES, "chart": chart.MESSAGES, "portal": portal.MESSAGES, "privacy": privacy.MESSAGES}
+AREAS = {
+    "common": common.MESSAGES,
+    "clinical": clinical.MESSAGES,
+    "chart": chart.MESSAGES,
+    "portal": portal.MESSAGES,
+    "privacy": privacy.MESSAGES,
+}
 
 
 @cache
