@@ -14,6 +14,15 @@ from dsn.mpi.nam import NAM_SYSTEM
 MRN_PREFIX = "https://dsn.quebec/fhir/NamingSystem/mrn/"
 
 
+def search_escape(value: str) -> str:
+    """A typed or linked value as one FHIR search value: ``\\``, ``,``, ``|`` and ``$`` escaped.
+
+    Unescaped, ``code=a,b`` would be a search for either ``a`` or ``b``, and a ``|`` in a
+    name would split it into a system and a code.
+    """
+    return "".join("\\" + char if char in "\\,|$" else char for char in value)
+
+
 def concept_text(concept: Any) -> str:
     if not isinstance(concept, dict):
         return ""

@@ -8,10 +8,12 @@ and for anyone who prefers numbers.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from dsn.service.context import RequestContext
 from dsn.service.records import RecordService
+from dsn.web.clinical.display import search_escape
 from dsn.web.clinical.sources import source_names
 from dsn.web.clinical.summary import Item, to_item
 from dsn.web.formatting import parse_fhir_datetime
@@ -25,7 +27,12 @@ def lab_history(service: RecordService, ctx: RequestContext, patient_id: str, sy
     outcome = service.search(
         ctx,
         "Observation",
-        [("patient", patient_id), ("code", f"{system}|{code}"), ("_sort", "date"), ("_count", str(MAX_POINTS))],
+        [
+            ("patient", patient_id),
+            ("code", f"{search_escape(system)}|{search_escape(code)}"),
+            ("_sort", "date"),
+            ("_count", str(MAX_POINTS)),
+        ],
     )
     matches = [m for m in outcome.result.matches if m.res_type == "Observation"]
     names = source_names(service, [(m.source_org, m.source_region) for m in matches])
@@ -97,7 +104,7 @@ def trend_chart(items: list[Item], t: Translator, *, width: int = 640, height: i
         band_top = sy(high) if high is not None else top
         band_bottom = sy(low) if low is not None else bottom
         band = (round(max(top, band_top), 1), round(min(bottom, band_bottom), 1))
-    y_ticks = [(round(sy(v), 1), t.number(round(v, 2))) for v in _ticks(y_min, y_max)]
+    y_ticks = [(round(sy(v), 1), t.number(round(v, 6))) for v in _ticks(y_min, y_max)]
     x_ticks = []
     seen_years: set[int] = set()
     for (_, item), point in zip(dated, points, strict=True):
@@ -109,5 +116,14 @@ def trend_chart(items: list[Item], t: Translator, *, width: int = 640, height: i
 
 
 def _ticks(low: float, high: float, count: int = 4) -> list[float]:
-    step = (high - low) / count
-    return [low + step * i for i in range(count + 1)]
+    """About ``count`` round values between ``low`` and ``high`` (4, 6, 8 rather than 3,61, 4,78…):
+    a reader compares a point with the axis, and odd tick values make that harder."""
+    raw = (high - low) / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    ticks = []
+    value = math.ceil(low / step) * step
+    while value <= high + step * 1e-9:
+        ticks.append(round(value, 10))
+        value += step
+    return ticks

@@ -5,6 +5,11 @@ A handful of queries: one read of the Patient, one search per section (bounded b
 ``_count``), and one directory lookup for the source names. Each read goes through the
 service with the page's context, so what a user sees here is exactly what the same user
 would get from the FHIR API, and each is audited the same way.
+
+A section the user's role may not read at all (a pharmacist and diagnoses, a clerk and
+anything clinical) is not searched — the search would only be refused and logged as a
+refusal — and is listed in ``Summary.unavailable``, so the page says "not available to
+your role" instead of "none recorded", which would be a false reassurance.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from dsn.security.policy import decide
 from dsn.service.context import RequestContext
 from dsn.service.records import RecordService
 from dsn.store.records import StoredResource
@@ -72,18 +78,54 @@ class Banner:
     record_numbers: list[tuple[str, str]]
     has_allergies: bool
     consent: ConsentStatus
+    # False when the user cannot know: their role may not read allergies or Consents, or
+    # the patient's choices hide the record from them (the chart sets it then).
+    allergies_known: bool = True
+    consent_known: bool = True
 
 
 @dataclass(slots=True)
 class Summary:
     banner: Banner
     sections: dict[str, list[Item]] = field(default_factory=dict)
+    unavailable: frozenset[str] = frozenset()  # sections the user's role may not read
+
+
+BANNER_SECTIONS = ("allergies", "consents")
 
 
 def load_summary(service: RecordService, ctx: RequestContext, patient_id: str, *, today: date | None = None) -> Summary:
+    return _load(service, ctx, patient_id, tuple(SECTIONS), today)
+
+
+def load_banner(service: RecordService, ctx: RequestContext, patient_id: str, *, today: date | None = None) -> Banner:
+    """Only what the banner needs (the Patient, allergies, consents): for pages about one part of a chart."""
+    return _load(service, ctx, patient_id, BANNER_SECTIONS, today).banner
+
+
+def may_search(service: RecordService, ctx: RequestContext, res_type: str) -> bool:
+    """Whether the policy lets this user search ``res_type`` at all (no query, no audit record)."""
+    return decide(
+        ctx.caller,
+        "search",
+        res_type,
+        region_live=service.access.region_live,
+        override_file=service.settings.role_matrix_file,
+    ).allowed
+
+
+def _load(
+    service: RecordService, ctx: RequestContext, patient_id: str, wanted: tuple[str, ...], today: date | None
+) -> Summary:
     patient = service.read(ctx, "Patient", patient_id).resource or {}
     found: dict[str, list[StoredResource]] = {}
-    for section, (res_type, params) in SECTIONS.items():
+    unavailable: set[str] = set()
+    for section in wanted:
+        res_type, params = SECTIONS[section]
+        if not may_search(service, ctx, res_type):
+            unavailable.add(section)
+            found[section] = []
+            continue
         outcome = service.search(ctx, res_type, [("patient", patient_id), *params])
         found[section] = [m for m in outcome.result.matches if m.res_type == res_type]
     names = source_names(service, [(m.source_org, m.source_region) for stored in found.values() for m in stored])
@@ -103,8 +145,10 @@ def load_summary(service: RecordService, ctx: RequestContext, patient_id: str, *
         record_numbers=record_numbers(patient),
         has_allergies=bool(sections["allergies"]),
         consent=consent,
+        allergies_known="allergies" not in unavailable,
+        consent_known="consents" not in unavailable,
     )
-    return Summary(banner, sections)
+    return Summary(banner, sections, frozenset(unavailable))
 
 
 def to_item(stored: StoredResource, source: Source) -> Item:

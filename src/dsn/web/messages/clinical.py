@@ -53,6 +53,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "consent_status_none": "Partage autorisé",
         "consent_status_refused": "Refus de partage",
         "consent_status_restricted": "Partage restreint",
+        "consent_status_unknown": "non accessible à votre rôle",
+        "allergy_flag_unknown": "Allergies : information non disponible",
+        "section_not_for_role": "Votre rôle ne donne pas accès à cette information.",
     },
     "en": {
         "section_allergies": "Allergies and intolerances",
@@ -103,5 +106,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "consent_status_none": "Sharing allowed",
         "consent_status_refused": "Sharing refused",
         "consent_status_restricted": "Sharing restricted",
+        "consent_status_unknown": "not available to your role",
+        "allergy_flag_unknown": "Allergies: information not available",
+        "section_not_for_role": "Your role does not give access to this information.",
     },
 }
