@@ -65,7 +65,7 @@ def add_web_user(
         password=PASSWORD,
         practitioner_id=f"prac-{username}" if clinical else None,
         organization_id=organization or ("org-test" if clinical else None),
-        region_code=region if clinical else None,
+        region_code=region if clinical or role == "privacy_officer" else None,
         patient_id=patient_id,
         totp_secret=totp_secret,
         display_name=display_name or username,

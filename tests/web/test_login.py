@@ -9,6 +9,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from dsn.security.regions import upsert_region
 from dsn.security.users import set_active
 from dsn.web.pages.login import safe_next
 from tests.support.web import add_web_user, csrf_of, web_login
@@ -50,7 +51,9 @@ def test_a_clinician_lands_on_patient_search_and_a_privacy_officer_on_the_access
     assert browser.get("/app/", follow_redirects=False).headers["location"] == "/app/chart/"
     browser.cookies.clear()
     secret = pyotp.random_base32()
-    add_web_user(browser, "vigie", "privacy_officer", totp_secret=secret)
+    # The access log needs a privacy officer of a live region (the access policy).
+    upsert_region(browser.app.state.engine, "04", "Mauricie", organization_id=None, live=True)
+    add_web_user(browser, "vigie", "privacy_officer", region="04", totp_secret=secret)
     web_login(browser, "vigie", totp_secret=secret)
     assert browser.get("/app/", follow_redirects=False).headers["location"] == "/app/privacy/"
 
