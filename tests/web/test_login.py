@@ -133,3 +133,12 @@ def test_pages_forbid_foreign_scripts_and_framing(browser: TestClient) -> None:
     response = browser.get("/app/")
     assert "script-src 'self'" in response.headers["content-security-policy"]
     assert response.headers["x-frame-options"] == "DENY"
+
+
+def test_an_administrator_lands_on_a_page_that_points_to_the_command_line(browser: TestClient) -> None:
+    secret = pyotp.random_base32()
+    add_web_user(browser, "root", "admin", totp_secret=secret)
+    web_login(browser, "root", totp_secret=secret)
+    assert browser.get("/app/", follow_redirects=False).headers["location"] == "/app/admin"
+    page = browser.get("/app/admin")
+    assert page.status_code == 200 and "dsn users" in page.text

@@ -57,7 +57,9 @@ def nav_for(role: str) -> tuple[tuple[str, str], ...]:
         return NAV["clinical"]
     if role == "patient":
         return NAV["patient"]
-    return NAV["privacy"]
+    if role == "privacy_officer":
+        return NAV["privacy"]
+    return ()
 
 
 class LoginRequired(Exception):

@@ -65,6 +65,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "region_label": "Région",
         "unknown": "inconnu",
         "none_recorded": "Aucune donnée.",
+        "admin_title": "Administration",
+        "admin_cli": (
+            "L'administration du DSN se fait avec la commande dsn sur le serveur; "
+            "les données cliniques et le journal des accès ne sont pas accessibles à ce rôle."
+        ),
+        "admin_cli_users": "comptes des utilisateurs",
+        "admin_cli_clients": "applications autorisées",
+        "admin_cli_regions": "régions et mise en service",
+        "admin_cli_keys": "clés de signature",
         "yes": "Oui",
         "no": "Non",
     },
@@ -126,6 +135,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "region_label": "Region",
         "unknown": "unknown",
         "none_recorded": "No data.",
+        "admin_title": "Administration",
+        "admin_cli": (
+            "DSN is administered with the dsn command on the server; "
+            "clinical data and the access log are not available to this role."
+        ),
+        "admin_cli_users": "user accounts",
+        "admin_cli_clients": "authorized applications",
+        "admin_cli_regions": "regions and go-live",
+        "admin_cli_keys": "signing keys",
         "yes": "Yes",
         "no": "No",
     },

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from dsn.api.auth.common import now_of
 from dsn.security.roles import CLINICAL_ROLES
 from dsn.web.caller import session_user
+from dsn.web.page import WebPage, web_page
 from dsn.web.rendering import render_page, translator_for
 from dsn.web.sessions import COOKIE, find_session
 
@@ -20,7 +21,15 @@ def home_of(role: str) -> str:
         return "/app/chart/"
     if role == "patient":
         return "/app/portal/"
-    return "/app/privacy/"
+    if role == "privacy_officer":
+        return "/app/privacy/"
+    return "/app/admin"
+
+
+@router.get("/app/admin", include_in_schema=False)
+async def admin(page: WebPage = Depends(web_page)) -> Response:
+    """Administrators run DSN with the ``dsn`` command; the web app has no pages of theirs yet."""
+    return page.render("web/admin.html")
 
 
 @router.get("/app", include_in_schema=False)
