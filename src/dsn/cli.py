@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import typer
 
-from dsn.config import get_settings
+from dsn.config import Settings, get_settings
 
 app = typer.Typer(help="DSN — Dossier santé numérique (FHIR R4 health record server).", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
@@ -29,11 +30,29 @@ def serve(
     port: int = typer.Option(None, help="Port (default DSN_PORT or 8080)."),
 ) -> None:
     """Start the FHIR server (migrates the database first)."""
+    settings = get_settings()
+    run_server(with_base_url(settings, server_origin(settings, host, port)), host, port)
+
+
+def with_base_url(settings: Settings, origin: str) -> Settings:
+    """Follow ``--host``/``--port`` in links and the OAuth issuer, unless DSN_BASE_URL says otherwise."""
+    if os.environ.get("DSN_BASE_URL"):
+        return settings
+    return settings.model_copy(update={"base_url": f"{origin}/fhir"})
+
+
+def server_origin(settings: Settings, host: str | None = None, port: int | None = None) -> str:
+    """``scheme://host:port`` where :func:`run_server` listens with these options."""
+    scheme = "https" if settings.tls_certfile and settings.tls_keyfile else "http"
+    return f"{scheme}://{host or settings.host}:{port or settings.port}"
+
+
+def run_server(settings: Settings, host: str | None = None, port: int | None = None) -> None:
+    """Migrate the database, then serve HTTP until interrupted (``dsn serve``, ``dsn demo``)."""
     import uvicorn
 
     from dsn.api.app import create_app
 
-    settings = get_settings()
     _prepare_data_dir()
     application = create_app(settings)
     bind_host = host or settings.host
@@ -46,8 +65,7 @@ def serve(
     elif settings.tls_certfile or settings.tls_keyfile:
         typer.echo("DSN_TLS_CERTFILE and DSN_TLS_KEYFILE must be set together", err=True)
         raise typer.Exit(2)
-    scheme = "https" if tls else "http"
-    typer.echo(f"DSN FHIR endpoint: {scheme}://{bind_host}:{bind_port}/fhir  (database: {database})")
+    typer.echo(f"DSN FHIR endpoint: {server_origin(settings, host, port)}/fhir  (database: {database})")
     uvicorn.run(application, host=bind_host, port=bind_port, log_level="warning", access_log=False, **tls)
 
 
@@ -165,6 +183,10 @@ app.add_typer(audit_app, name="audit")
 from dsn.cli_mpi import mpi_app  # noqa: E402
 
 app.add_typer(mpi_app, name="mpi")
+
+from dsn.cli_demo import demo  # noqa: E402
+
+app.command("demo")(demo)
 
 if __name__ == "__main__":
     app()

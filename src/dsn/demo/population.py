@@ -26,7 +26,7 @@ from dsn.synthetic.bundles import patient_bundle
 from dsn.synthetic.facilities import Facility, sites
 from dsn.synthetic.people import REFERENCE_DATE, IdentityRegistry, Person, generate_person
 
-__all__ = ["CROSS_REGION_RATE", "DemoPatient", "demo_patients"]
+__all__ = ["CROSS_REGION_RATE", "PILOTS", "DemoPatient", "demo_patients"]
 
 CROSS_REGION_RATE: Final = 0.55
 """Share of people given a chart in the other pilot CIUSSS (most then have records there)."""
@@ -35,15 +35,13 @@ PILOTS: Final = (MAURICIE, NORD)
 
 @dataclass(frozen=True, slots=True)
 class DemoPatient:
-    """A generated person, their chart ready to write, and what the demo picks people by."""
+    """A generated person and what the demo picks people by (their chart is written, then dropped)."""
 
     index: int
     person: Person
-    chart: list[ChartEntry]
-
-    @property
-    def patient_id(self) -> str:
-        return self.chart[0].reference.partition("/")[2]
+    patient_id: str
+    regions: frozenset[str]
+    labels: frozenset[str]
 
     @property
     def display(self) -> str:
@@ -54,17 +52,13 @@ class DemoPatient:
         return self.person.age_on(REFERENCE_DATE)
 
     @property
-    def regions(self) -> frozenset[str]:
-        """Regions where this person's records were made."""
-        return frozenset(region_code(entry.facility) for entry in self.chart)
-
-    @property
-    def labels(self) -> frozenset[str]:
-        """Sensitivity labels (PSY, ETH, …) the chart's resources will carry."""
-        return frozenset(label for entry in self.chart for label in sensitivity_of(entry.resource))
+    def home_region(self) -> str:
+        return region_code(self.person.region)
 
 
-def demo_patients(seed: int, count: int, *, registry: IdentityRegistry | None = None) -> Iterator[DemoPatient]:
+def demo_patients(
+    seed: int, count: int, *, registry: IdentityRegistry | None = None
+) -> Iterator[tuple[DemoPatient, list[ChartEntry]]]:
     """``count`` people of the two pilot territories with their charts, generated lazily.
 
     Pass a ``registry`` holding identifiers already issued (the showcase patient's NAM)
@@ -76,8 +70,15 @@ def demo_patients(seed: int, count: int, *, registry: IdentityRegistry | None = 
         home = PILOTS[rng.randrange(len(PILOTS))]
         person = _pilot_charts(generate_person(rng, region=home, registry=registry), rng, registry)
         bundle = patient_bundle(person, rng)
-        entries = [(entry["fullUrl"], entry["resource"]) for entry in bundle["entry"]]
-        yield DemoPatient(index, person, attribute(entries, person.facilities[0]))
+        chart = attribute([(entry["fullUrl"], entry["resource"]) for entry in bundle["entry"]], person.facilities[0])
+        patient = DemoPatient(
+            index=index,
+            person=person,
+            patient_id=chart[0].reference.partition("/")[2],
+            regions=frozenset(region_code(entry.facility) for entry in chart),
+            labels=frozenset(label for entry in chart for label in sensitivity_of(entry.resource)),
+        )
+        yield patient, chart
 
 
 def _pilot_charts(person: Person, rng: random.Random, registry: IdentityRegistry) -> Person:
