@@ -90,7 +90,13 @@ class DemoServer:
                 self.process.kill()
 
 
-@pytest.fixture(scope="module", params=["fr", "en"])
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param("fr", marks=pytest.mark.xdist_group("e2e-fr")),
+        pytest.param("en", marks=pytest.mark.xdist_group("e2e-en")),
+    ],
+)
 def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DemoServer, str]]:
     """A running demo server and the language the flows run in."""
     server = DemoServer(tmp_path_factory.mktemp(f"demo-{request.param}"))

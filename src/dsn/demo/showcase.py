@@ -373,7 +373,7 @@ class _ChartWriter:
             "meta": _meta(),
             "status": "final",
             "category": [{"coding": [{"system": _OBSERVATION_CATEGORY, "code": "laboratory"}]}],
-            "code": {"coding": [{"system": LOINC, "code": spec.code, "display": spec.display}]},
+            "code": _concept(LOINC, spec.code, spec.display, _REPORTS[test][2]),
             "subject": {"reference": self.subject},
             "encounter": {"reference": encounter},
             "effectiveDateTime": _stamp(when),
