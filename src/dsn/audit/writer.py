@@ -186,6 +186,15 @@ class AuditLog:
         this while holding a write transaction (on SQLite it would wait for itself);
         use :meth:`append_in` there.
         """
+        return self.wait(self.submit_read(record), timeout)
+
+    def submit_read(self, record: AuditRecord) -> Future[int]:
+        """Queue ``record`` for the next group commit without waiting; :meth:`wait` on the future.
+
+        For a caller that makes several reads before answering (a page built from several
+        searches): their records commit while the next read runs, and the caller waits
+        once, before it sends anything.
+        """
         future: Future[int] = Future()
         prepared = prepare(record)
         if self._pid != os.getpid():
@@ -196,6 +205,10 @@ class AuditLog:
             self._ensure_worker()
             self._queue.append((prepared, future))
             self._wakeup.notify()
+        return future
+
+    def wait(self, future: Future[int], timeout: float | None = None) -> int:
+        """The seq of a submitted record once it is durable; :class:`AuditUnavailable` otherwise."""
         try:
             return future.result(self.timeout if timeout is None else timeout)
         except FutureTimeout:

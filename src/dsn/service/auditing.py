@@ -14,7 +14,10 @@ flagged, and so is the grant itself: both land in the review queue.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
+from contextlib import contextmanager
+from contextvars import ContextVar
 from urllib.parse import urlencode
 
 import structlog
@@ -39,9 +42,33 @@ def references_of(items: Iterable[StoredResource], *, versioned: bool = False) -
     return [f"{item.res_type}/{item.res_id}" for item in items]
 
 
+_pending_reads: ContextVar[list[Future[int]] | None] = ContextVar("dsn_pending_reads", default=None)
+
+
 class Auditor:
     def __init__(self, log_: AuditLog) -> None:
         self.log = log_
+
+    @contextmanager
+    def reads_together(self) -> Iterator[None]:
+        """Reads inside the block are recorded as they happen but waited for once, at its end.
+
+        For a page built from several reads: their records commit while the next read
+        runs instead of one after the other. Still fail closed: the block does not end
+        (and the caller must not answer) until every record is durable; a failure
+        raises the same 503 as a single read.
+        """
+        if _pending_reads.get() is not None:
+            yield  # already inside a block: the outer one waits
+            return
+        pending: list[Future[int]] = []
+        token = _pending_reads.set(pending)
+        try:
+            yield
+        finally:
+            _pending_reads.reset(token)
+            for future in pending:
+                self._wait(future)
 
     def read(
         self,
@@ -69,10 +96,26 @@ class Auditor:
         self.durable(record)
 
     def durable(self, record: AuditRecord) -> None:
+        pending = _pending_reads.get()
         try:
-            self.log.record_read(record)
+            if pending is not None:
+                pending.append(self.log.submit_read(record))
+            else:
+                self.log.record_read(record)
         except AuditUnavailable as exc:
             log.error("audit_unavailable", error=str(exc), request_id=record.request_id)
+            raise FhirError(
+                503,
+                "transient",
+                "the access could not be recorded in the audit log, so it was not performed; retry later",
+                headers={"Retry-After": "5"},
+            ) from None
+
+    def _wait(self, future: Future[int]) -> None:
+        try:
+            self.log.wait(future)
+        except AuditUnavailable as exc:
+            log.error("audit_unavailable", error=str(exc))
             raise FhirError(
                 503,
                 "transient",

@@ -22,7 +22,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from dsn.service.break_glass import Grant, break_glass
@@ -73,7 +72,7 @@ async def search(page: WebPage = Depends(web_page)) -> Response:
     query = PatientQuery.from_params(page.request.query_params)
     results: SearchResults | None = None
     if query.ready:
-        results = await run_in_threadpool(find_patients, page.service, page.ctx, query)
+        results = await page.run(find_patients, page.service, page.ctx, query)
     status = 400 if query.errors else 200
     return page.render("web/chart/search.html", status=status, query=query, results=results, chart_href=chart_href)
 
@@ -84,7 +83,7 @@ async def search(page: WebPage = Depends(web_page)) -> Response:
 @router.get("/app/chart/patient/{patient_id}", include_in_schema=False)
 async def patient(patient_id: str, page: WebPage = Depends(web_page)) -> Response:
     patient_id = _patient_id(patient_id)
-    summary, grant = await run_in_threadpool(_load_chart, page, patient_id)
+    summary, grant = await page.run(_load_chart, page, patient_id)
     context = _protection(page, summary.banner, grant)
     return page.render(
         "web/chart/patient.html",
@@ -124,7 +123,7 @@ async def lab(patient_id: str, page: WebPage = Depends(web_page)) -> Response:
     code = page.request.query_params.get("code", "").strip()
     if not system or not code or len(system) > MAX_CODE or len(code) > MAX_CODE:
         raise WebError(400, "lab_error_test")
-    banner, items, grant = await run_in_threadpool(_load_lab, page, patient_id, system, code)
+    banner, items, grant = await page.run(_load_lab, page, patient_id, system, code)
     latest = items[-1] if items else None
     title = latest.text if latest and latest.text else code
     return page.render(
@@ -150,7 +149,7 @@ def _load_lab(page: WebPage, patient_id: str, system: str, code: str) -> tuple[B
 @router.get("/app/chart/patient/{patient_id}/break-glass", include_in_schema=False)
 async def break_glass_form(patient_id: str, page: WebPage = Depends(web_page)) -> Response:
     patient_id = _patient_id(patient_id)
-    banner, grant = await run_in_threadpool(_load_banner, page, patient_id)
+    banner, grant = await page.run(_load_banner, page, patient_id)
     if not can_break_glass(page.caller):
         return _form(page, banner, grant, status=403, problem_key="btg_error_role")
     return _form(page, banner, grant)
@@ -164,7 +163,7 @@ async def break_glass_submit(patient_id: str, page: WebPage = Depends(web_page))
     justification = form.get("justification", "")[:MAX_JUSTIFICATION]
     values = {"reason": reason, "justification": justification}
     if not can_break_glass(page.caller):
-        banner, grant = await run_in_threadpool(_load_banner, page, patient_id)
+        banner, grant = await page.run(_load_banner, page, patient_id)
         return _form(page, banner, grant, status=403, problem_key="btg_error_role", values=values)
     errors: dict[str, str] = {}
     if reason not in dict(reason_choices(page.t)):
@@ -172,14 +171,14 @@ async def break_glass_submit(patient_id: str, page: WebPage = Depends(web_page))
     if len(justification.strip()) < MIN_JUSTIFICATION:
         errors["justification"] = "btg_error_justification"
     if errors:
-        banner, grant = await run_in_threadpool(_load_banner, page, patient_id)
+        banner, grant = await page.run(_load_banner, page, patient_id)
         return _form(page, banner, grant, status=400, errors=errors, values=values)
     try:
-        await run_in_threadpool(break_glass, page.service, page.ctx, patient_id, reason, justification)
+        await page.run(break_glass, page.service, page.ctx, patient_id, reason, justification)
     except FhirError as exc:
         if exc.status not in (400, 403, 422):
             raise
-        banner, grant = await run_in_threadpool(_load_banner, page, patient_id)
+        banner, grant = await page.run(_load_banner, page, patient_id)
         problem_key = "btg_error_role" if exc.status == 403 else "btg_error_refused"
         return _form(page, banner, grant, status=exc.status, problem_key=problem_key, values=values)
     return RedirectResponse(chart_href(patient_id), 303)

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from dsn.service.context import RequestContext
@@ -44,7 +43,7 @@ DONE = ("refused", "refusal_withdrawn", "categories_saved", "actor_restricted", 
 async def summary(portal: Portal = Depends(portal_page)) -> Response:
     page = portal.page
     try:
-        data = await run_in_threadpool(load_summary, page.service, page.ctx, portal.patient_id)
+        data = await page.run(load_summary, page.service, page.ctx, portal.patient_id)
     except FhirError as error:
         if not record_absent(error):
             raise
@@ -55,7 +54,7 @@ async def summary(portal: Portal = Depends(portal_page)) -> Response:
 @router.get("/app/portal/labs", include_in_schema=False)
 async def labs(portal: Portal = Depends(portal_page)) -> Response:
     page = portal.page
-    whose, found = await run_in_threadpool(
+    whose, found = await page.run(
         lambda: (
             whose_record(page.service, page.ctx, portal),
             lab_tests(page.service, page.ctx, portal.patient_id),
@@ -69,7 +68,7 @@ async def trend(portal: Portal = Depends(portal_page), system: str = "", code: s
     page = portal.page
     if not system or not code or len(system) > MAX_PARAM or len(code) > MAX_PARAM or "|" in system:
         raise WebError(400, "portal_error_trend_params")
-    whose, items = await run_in_threadpool(
+    whose, items = await page.run(
         lambda: (
             whose_record(page.service, page.ctx, portal),
             lab_history(page.service, page.ctx, portal.patient_id, system, code),
@@ -86,7 +85,7 @@ async def access(portal: Portal = Depends(portal_page), before: str | None = Non
     if before is not None and not before.isdigit():
         raise WebError(400, "error_bad_request")
     include_own = mine == "1"
-    whose, history = await run_in_threadpool(
+    whose, history = await page.run(
         lambda: (
             whose_record(page.service, page.ctx, portal),
             access_history(
@@ -113,7 +112,7 @@ async def sharing(portal: Portal = Depends(portal_page), done: str | None = None
         options = actor_options(page.service, page.ctx, portal.patient_id, exclude=choices.actors)
         return whose_record(page.service, page.ctx, portal), choices, options
 
-    whose, choices, options = await run_in_threadpool(load)
+    whose, choices, options = await page.run(load)
     return page.render(
         "web/portal/sharing.html",
         whose=whose,
@@ -181,21 +180,21 @@ async def withdraw(portal: Portal = Depends(portal_page)) -> Response:
 async def _change(portal: Portal, action: Action, done: str) -> Response:
     page = portal.page
     decided_by = performer(page.user, portal.patient_id)
-    change = await run_in_threadpool(action, page.service, page.ctx, portal.patient_id, decided_by)
+    change = await page.run(action, page.service, page.ctx, portal.patient_id, decided_by)
     return RedirectResponse(f"{SHARING}?done={done if change.changed else 'unchanged'}", 303)
 
 
 @router.get("/app/portal/download", include_in_schema=False)
 async def download(portal: Portal = Depends(portal_page)) -> Response:
     page = portal.page
-    whose = await run_in_threadpool(whose_record, page.service, page.ctx, portal)
+    whose = await page.run(whose_record, page.service, page.ctx, portal)
     return page.render("web/portal/download.html", whose=whose, file_name=file_name(portal.patient_id))
 
 
 @router.get("/app/portal/download/dossier.json", include_in_schema=False)
 async def download_file(portal: Portal = Depends(portal_page)) -> Response:
     page = portal.page
-    body = await run_in_threadpool(record_file, page.service, page.ctx, portal.patient_id)
+    body = await page.run(record_file, page.service, page.ctx, portal.patient_id)
     headers = {
         "Content-Disposition": f'attachment; filename="{file_name(portal.patient_id)}"',
         "Cache-Control": PAGE_HEADERS["Cache-Control"],

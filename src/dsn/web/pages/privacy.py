@@ -22,7 +22,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from dsn.audit.query import DECISIONS
@@ -50,9 +49,9 @@ CSV_NAME = "journal-acces.csv"
 async def access_search(page: WebPage = Depends(web_page)) -> Response:
     criteria = Criteria.from_query(page.request.query_params)
     if not criteria.ok:
-        await run_in_threadpool(require_audit_reader, page.service, page.ctx)
+        await page.run(require_audit_reader, page.service, page.ctx)
         return page.render("web/privacy/search.html", status=400, **_search_context(criteria, [], {}, None))
-    rows, names, cursor = await run_in_threadpool(_search, page, criteria)
+    rows, names, cursor = await page.run(_search, page, criteria)
     return page.render("web/privacy/search.html", **_search_context(criteria, rows, names, cursor))
 
 
@@ -83,7 +82,7 @@ def _search_context(
 async def export(page: WebPage = Depends(web_page)) -> Response:
     criteria = Criteria.from_query(page.request.query_params)
     if not criteria.ok:
-        await run_in_threadpool(require_audit_reader, page.service, page.ctx)
+        await page.run(require_audit_reader, page.service, page.ctx)
         raise WebError(400, "privacy_error_form")
     agent = criteria.values["agent"]
 
@@ -91,7 +90,7 @@ async def export(page: WebPage = Depends(web_page)) -> Response:
         params = criteria.service_params(user_id_for(page.engine, agent) if agent else None, paged=False)
         return audit_csv(page.service, page.ctx, params)
 
-    text = await run_in_threadpool(_export)
+    text = await page.run(_export)
     # The byte order mark lets spreadsheet programs read the accents as UTF-8.
     return Response(
         ("\ufeff" + text).encode("utf-8"),
@@ -135,7 +134,7 @@ async def review_page(page: WebPage = Depends(web_page)) -> Response:
         max_comment=MAX_COMMENT,
         labels=labels,
         instant=to_instant,
-        **await run_in_threadpool(_load),
+        **await page.run(_load),
     )
 
 
@@ -148,7 +147,7 @@ async def review_decision(seq: int, page: WebPage = Depends(web_page)) -> Respon
         raise WebError(400, "privacy_error_decision")
     if len(comment) > MAX_COMMENT:
         raise WebError(400, "privacy_error_comment_too_long")
-    await run_in_threadpool(review, page.service, page.ctx, seq, decision, comment or None)
+    await page.run(review, page.service, page.ctx, seq, decision, comment or None)
     pending = form.get("show") != "all"
     return RedirectResponse(f"/app/privacy/review?{_review_query(pending, None, reviewed=str(seq))}", 303)
 
@@ -170,7 +169,7 @@ async def integrity(page: WebPage = Depends(web_page)) -> Response:
         last = last_check(page.service, page.ctx)  # checks the caller first
         return {"last": last, "state": chain_state(page.service)}
 
-    loaded = await run_in_threadpool(_load)
+    loaded = await page.run(_load)
     return page.render(
         "web/privacy/integrity.html",
         ran=page.request.query_params.get("ran") == "1",
@@ -183,5 +182,5 @@ async def integrity(page: WebPage = Depends(web_page)) -> Response:
 @router.post("/app/privacy/integrity", include_in_schema=False)
 async def integrity_run(page: WebPage = Depends(web_page)) -> Response:
     await page.form()
-    await run_in_threadpool(run_check, page.service, page.ctx)
+    await page.run(run_check, page.service, page.ctx)
     return RedirectResponse("/app/privacy/integrity?ran=1", 303)
