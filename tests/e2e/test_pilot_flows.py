@@ -24,6 +24,7 @@ import pytest
 from dsn.demo.accounts import DEMO_PASSWORD, PRIVACY_OFFICER_TOTP_SECRET
 from dsn.demo.showcase import SHOWCASE
 from tests.e2e.conftest import DemoServer
+from tests.support.accessibility import accessibility_problems
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -71,8 +72,11 @@ WORDS: dict[str, dict[str, str]] = {
 class Session:
     """One person in one browser context (their own cookies), taking screenshots as they go."""
 
-    def __init__(self, browser: Any, server: DemoServer, language: str, artifacts: Path, who: str) -> None:
-        self.context = browser.new_context(viewport={"width": 1024, "height": 900}, locale="fr-CA")
+    def __init__(
+        self, browser: Any, server: DemoServer, language: str, artifacts: Path, who: str, width: int = 1024
+    ) -> None:
+        self.context = browser.new_context(viewport={"width": width, "height": 900}, locale="fr-CA")
+        self.width = width
         self.page = self.context.new_page()
         self.page.set_default_timeout(20_000)
         self.server = server
@@ -82,7 +86,11 @@ class Session:
         self.who = who
 
     def shot(self, step: str) -> None:
+        """Save a screenshot, and check the page as a screen reader and a tablet would meet it."""
         self.page.screenshot(path=str(self.artifacts / f"{self.language}-{step}-{self.who}.png"), full_page=True)
+        assert accessibility_problems(self.page.content()) == [], step
+        overflow = self.page.evaluate("document.documentElement.scrollWidth")
+        assert overflow <= self.width, f"{step}: the page is {overflow}px wide in a {self.width}px window"
 
     def login(self, username: str, totp_secret: str | None = None) -> None:
         page = self.page
@@ -119,8 +127,8 @@ def people(demo: tuple[DemoServer, str], browser: Any, artifacts: Path) -> Any:
     server, language = demo
     opened: list[Session] = []
 
-    def open_session(who: str) -> Session:
-        session = Session(browser, server, language, artifacts, who)
+    def open_session(who: str, width: int = 1024) -> Session:
+        session = Session(browser, server, language, artifacts, who, width)
         opened.append(session)
         return session
 
@@ -130,7 +138,7 @@ def people(demo: tuple[DemoServer, str], browser: Any, artifacts: Path) -> Any:
 
 
 def test_1_a_mauricie_nurse_sees_the_montreal_labs_and_allergy_with_their_source(people: Any) -> None:
-    nurse = people("nurse")
+    nurse = people("nurse", width=768)  # a tablet held upright
     nurse.login(NURSE[0])
     nurse.open_showcase_chart()
     page = nurse.page
