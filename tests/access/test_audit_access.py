@@ -83,6 +83,27 @@ def test_a_patient_sees_who_accessed_her_record_with_break_the_glass_marked(scen
     assert len(flagged) >= 2  # the grant and the read it covered
 
 
+def test_a_patient_can_leave_out_her_own_visits_and_still_sees_everyone_elses(scene: dict) -> None:
+    pid = scene["ids"]["Bergeron"]
+    for _ in range(3):
+        assert scene["patient"].get(f"/fhir/Patient/{pid}").status_code == 200
+
+    def agents(query: str) -> list[str]:
+        bundle = scene["patient"].get(f"/fhir/Patient/{pid}/$access-log{query}").json()
+        return [
+            a["who"]["identifier"]["value"]
+            for e in bundle["entry"]
+            for a in e["resource"]["agent"]
+            if a.get("requestor")
+        ]
+
+    everyone = agents("")
+    others = agents("?exclude-self=true")
+    assert everyone.count("u-bergeron") >= 3
+    assert "u-bergeron" not in others
+    assert others == [a for a in everyone if a != "u-bergeron"]
+
+
 def test_a_patient_cannot_read_someone_elses_access_log(scene: dict) -> None:
     other = scene["ids"]["Dubé"]
     assert scene["patient"].get(f"/fhir/Patient/{other}/$access-log").status_code == 404

@@ -66,6 +66,7 @@ class AuditFilter:
     until: int | None = None
     break_glass: bool | None = None
     outcome: int | None = None
+    exclude_user: str | None = None  # leave out one user's own records (a patient's own visits)
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +238,8 @@ def _selected(selection: AuditFilter) -> Select[Any]:
     for column, value in conditions.items():
         if value is not None:
             query = query.where(column == value)
+    if selection.exclude_user is not None:
+        query = query.where(audit_log.c.user_id.is_distinct_from(selection.exclude_user))
     if selection.since is not None:
         query = query.where(audit_log.c.recorded >= selection.since)
     if selection.until is not None:

@@ -30,7 +30,11 @@ FILTER_PARAMS = {
 
 
 def access_log(service: RecordService, ctx: RequestContext, patient_id: str, params: dict[str, str]) -> dict[str, Any]:
-    """Every access to ``patient_id``'s record, newest first, as a Bundle of AuditEvents."""
+    """Every access to ``patient_id``'s record, newest first, as a Bundle of AuditEvents.
+
+    ``exclude-self=true`` leaves out the caller's own accesses (a patient's own portal
+    visits would otherwise bury everyone else's).
+    """
     caller = ctx.caller
     with service._refusals(ctx, "$access-log", "Patient", f"Patient/{patient_id}"):
         if caller.is_patient:
@@ -38,7 +42,8 @@ def access_log(service: RecordService, ctx: RequestContext, patient_id: str, par
                 raise not_found("Patient", patient_id)
         else:
             service.access.require(ctx, "search", "AuditEvent")
-        page = _search(service, AuditFilter(patient=patient_id), params)
+        exclude = caller.subject if params.get("exclude-self") == "true" else None
+        page = _search(service, AuditFilter(patient=patient_id, exclude_user=exclude), params)
     service.auditor.durable(
         AuditRecord.for_request(ctx, "$access-log", patient_ids=[patient_id], resource_type="AuditEvent")
     )

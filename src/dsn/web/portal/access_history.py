@@ -28,7 +28,6 @@ from dsn.service.records import RecordService
 from dsn.web.clinical.sources import source_names
 
 EVENTS_PER_FETCH = 100
-MAX_FETCHES = 4  # when the user's own accesses are hidden, read on until a page is full
 ROWS_PER_PAGE = 30
 
 _CATEGORY_OF = {res_type: category for category, types in CATEGORIES.items() for res_type in types}
@@ -121,19 +120,14 @@ def access_history(
     include_own: bool,
 ) -> AccessHistory:
     """A page of accesses, newest first; ``cursor`` continues where the previous page stopped."""
-    events: list[dict[str, Any]] = []
-    fetches = 1 if include_own else MAX_FETCHES
-    for _ in range(fetches):
-        params = {"_count": str(EVENTS_PER_FETCH)}
-        if cursor:
-            params["_page"] = cursor
-        bundle = access_log(service, ctx, patient_id, params)
-        events.extend(entry["resource"] for entry in bundle.get("entry") or [])
-        cursor = next_cursor(bundle)
-        if cursor is None:
-            break
-        if not include_own and sum(1 for e in events if _user_id(e) != user_id) >= ROWS_PER_PAGE:
-            break
+    params = {"_count": str(EVENTS_PER_FETCH)}
+    if not include_own:
+        params["exclude-self"] = "true"  # filtered in the query: one read however often I visit
+    if cursor:
+        params["_page"] = cursor
+    bundle = access_log(service, ctx, patient_id, params)
+    events: list[dict[str, Any]] = [entry["resource"] for entry in bundle.get("entry") or []]
+    cursor = next_cursor(bundle)
     rows = [row for row in group(events, user_id) if include_own or not row.is_you]
     _name_places(service, rows)
     _borrow_reasons(rows)
