@@ -3,7 +3,7 @@
 Usage: .venv/bin/python bench/web.py [--database-url URL] [--patients 100] [--runs 40] [--warmup 5]
 
 Seeds the pilot demo (``dsn.demo``; a temporary SQLite file by default, or a fresh
-PostgreSQL schema ``bench_web`` of ``--database-url``), then logs in through the real
+PostgreSQL schema ``bench_web`` of ``--database-url``, dropped at the end), then logs in through the real
 SMART login and times, in-process over ASGI (no network on either side):
 
 * each page as a browser gets it (session cookie, access policy, audit, rendering);
@@ -208,6 +208,11 @@ def main() -> None:
             )
         app.state.service.close()
         app.state.engine.dispose()
+        if args.database_url:
+            admin = create_engine(normalize_database_url(args.database_url), isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
+            admin.dispose()
 
 
 if __name__ == "__main__":
