@@ -42,6 +42,7 @@ from dsn.synthetic.catalog import (
     UCUM,
     VACCINES,
 )
+from dsn.synthetic.clinical import ENCOUNTER_TEXT_FR
 from dsn.synthetic.facilities import Facility, sites
 from dsn.synthetic.identifiers import NAM_SYSTEM, V2_0203
 from dsn.synthetic.people import HTEST_TAG
@@ -244,7 +245,9 @@ class _ChartWriter:
             "meta": _meta(),
             "status": "finished",
             "class": {"system": _V3_ACT, "code": klass, "display": _CLASS_DISPLAY[klass]},
-            "type": [{"coding": [{"system": SNOMED, "code": code, "display": display}]}],
+            "type": [
+                {"coding": [{"system": SNOMED, "code": code, "display": display}], "text": ENCOUNTER_TEXT_FR[kind]}
+            ],
             "subject": {"reference": self.subject},
             "period": {"start": _stamp(when), "end": _stamp(when, hours=hours)},
         }

@@ -76,6 +76,18 @@ _ENCOUNTER_TYPES: Final = {
     "prenatal_initial": ("424441002", "Prenatal initial visit (regime/therapy)"),
     "prenatal": ("424619006", "Prenatal visit (regime/therapy)"),
 }
+# What a Quebec chart calls each kind of visit (Encounter.type.text).
+ENCOUNTER_TEXT_FR: Final = {
+    "checkup": "Examen médical périodique",
+    "followup": "Visite de suivi",
+    "problem": "Consultation pour un problème de santé",
+    "symptom": "Consultation pour un symptôme",
+    "emergency": "Visite à l'urgence",
+    "admission": "Hospitalisation",
+    "vaccination": "Vaccination",
+    "prenatal_initial": "Première visite prénatale",
+    "prenatal": "Suivi prénatal",
+}
 _INTERPRETATION: Final = {
     "N": "Normal",
     "L": "Low",
@@ -440,7 +452,9 @@ class _Chart:
             "meta": _meta(),
             "status": "finished",
             "class": {"system": _V3_ACT, "code": klass, "display": _CLASS_DISPLAY[klass]},
-            "type": [{"coding": [{"system": SNOMED, "code": code, "display": display}]}],
+            "type": [
+                {"coding": [{"system": SNOMED, "code": code, "display": display}], "text": ENCOUNTER_TEXT_FR[kind]}
+            ],
             "subject": {"reference": self.subject},
             "period": {"start": when, "end": _later(when, hours)},
         }

@@ -64,6 +64,7 @@ class Item:
     high: float | None = None
     flag: str = ""  # H, L, A... from Observation.interpretation
     code: tuple[str, str] | None = None  # (system, code), for the lab trend link
+    category: str = ""  # Encounter.class code (AMB, EMER, IMP...), shown in the UI's language
     labels: tuple[str, ...] = ()
 
 
@@ -195,6 +196,7 @@ def to_item(stored: StoredResource, source: Source) -> Item:
         )
         klass = body.get("class")
         item.detail = str(klass.get("display") or klass.get("code") or "") if isinstance(klass, dict) else ""
+        item.category = str(klass.get("code") or "") if isinstance(klass, dict) else ""
         item.status = str(body.get("status") or "")
     else:
         item.text = coded(body, "code")
