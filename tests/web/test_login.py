@@ -142,3 +142,8 @@ def test_an_administrator_lands_on_a_page_that_points_to_the_command_line(browse
     assert browser.get("/app/", follow_redirects=False).headers["location"] == "/app/admin"
     page = browser.get("/app/admin")
     assert page.status_code == 200 and "dsn users" in page.text
+
+
+def test_the_language_switch_keeps_the_page_query_intact(browser: TestClient) -> None:
+    page = browser.get("/app/", params={"logged_out": "1&x=<y>"})
+    assert 'href="/app/?logged_out=1%26x%3D%3Cy%3E&amp;lang=en"' in page.text

@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -60,5 +61,5 @@ def render_page(request: Request, template: str, t: Translator, status: int = 20
 
 def _here(request: Request) -> str:
     """This page's path and query without ``lang``: where the language switch comes back to."""
-    query = "&".join(f"{k}={v}" for k, v in request.query_params.multi_items() if k != "lang")
+    query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "lang"])
     return request.url.path + (f"?{query}" if query else "")
