@@ -8,6 +8,7 @@ and works the pages. Both backends (the ``app`` fixture).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import html
 import io
 import re
@@ -20,9 +21,10 @@ import pyotp
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy import text
 
-from dsn.audit.query import DECISIONS
+from dsn.audit.query import DECISIONS, Review
 from dsn.audit.record import REST_ACTIONS, SPECIAL_EVENTS, Agent, AuditRecord
 from dsn.audit.verify import Break, VerifyReport
 from dsn.config import Settings
@@ -32,11 +34,14 @@ from dsn.web.i18n import Translator
 from dsn.web.messages import catalog
 from dsn.web.pages import privacy as privacy_pages
 from dsn.web.privacy import labels
+from dsn.web.privacy import review as review_module
 from dsn.web.privacy.criteria import FIELDS, Criteria
 from dsn.web.privacy.events import event_row
 from dsn.web.privacy.integrity import describe, parse
+from dsn.web.privacy.review import QueueItem
 from dsn.web.sessions import find_session
 from tests.audit.support import tampering
+from tests.support.accessibility import accessibility_problems
 from tests.support.auth import bearer
 from tests.support.web import PASSWORD, add_web_user, csrf_of, hidden_fields, web_login
 
@@ -211,71 +216,162 @@ def test_the_csv_export_has_the_same_selection_and_is_audited(scene: Scene) -> N
 # -- the break-the-glass review -----------------------------------------------------------
 
 
+def _episodes(page: str) -> dict[str, list[int]]:
+    """The queue's cards: each episode's key (``<h2 id="episode-<key>"``) and the record numbers its table lists."""
+    cards = re.findall(r'<h2 id="episode-([\w-]+)">(.*?)</section>', page, re.DOTALL)
+    return {key: [int(n) for n in re.findall(r'<tr data-seq="(\d+)"', card)] for key, card in cards}
+
+
 def _queue_seqs(page: str) -> list[int]:
-    return [int(n) for n in re.findall(r'<h2 id="item-(\d+)"', page)]
+    return [seq for seqs in _episodes(page).values() for seq in seqs]
 
 
-def test_the_queue_shows_each_break_the_glass_access_with_its_reason(scene: Scene) -> None:
+def _only_episode(page: str) -> tuple[str, list[int]]:
+    """The scene's one emergency access: its card's key and its records."""
+    episodes = _episodes(page)
+    assert len(episodes) == 1, episodes
+    return next(iter(episodes.items()))
+
+
+def _card(page: str, key: str) -> str:
+    return page.split(f'<h2 id="episode-{key}">', 1)[1].split("</section>", 1)[0]
+
+
+def _form_seqs(page: str, key: str) -> str:
+    found = re.search(r'name="seqs" value="([^"]*)"', _card(page, key))
+    assert found, f"episode {key} has no decision form"
+    return found.group(1)
+
+
+def _decide(officer: TestClient, page: str, key: str, decision: str, comment: str = "", **extra: str) -> Response:
+    data = {"csrf_token": csrf_of(page), "seqs": _form_seqs(page, key), "decision": decision, "comment": comment}
+    return officer.post("/app/privacy/review/episode", data=data | extra, follow_redirects=False)
+
+
+def _reviews_logged(officer: TestClient, outcome: str = "0") -> list[str]:
+    """The review records in the access log (``outcome="4"``: the refused ones)."""
+    return _rows(officer.get("/app/privacy/", params={"subtype": "review", "outcome": outcome}).text)
+
+
+def test_the_queue_shows_one_card_per_emergency_access_with_its_reason(scene: Scene) -> None:
+    assert scene.nurse_api.get(f"/fhir/Patient/{scene.bergeron}").status_code == 200  # a second read, same grant
     page = scene.officer.get("/app/privacy/review")
     assert page.status_code == 200, page.text
-    seqs = _queue_seqs(page.text)
-    assert len(seqs) == 2  # the opening and the read under it
-    assert page.text.count("Traitement d&#39;urgence") >= 2  # the read shows its opening's reason
-    assert JUSTIFICATION in page.text
-    assert "Julie Roy" in page.text and "Lucie Bergeron" in page.text
-    assert "sous l&#39;accès d&#39;urgence n° " in page.text
-    for seq in seqs:
-        assert f'action="/app/privacy/review/{seq}"' in page.text
-        assert f'<label for="d-{seq}-justified" class="inline">Justifié</label>' in page.text
-        assert f'<label for="c-{seq}">' in page.text
+    key, seqs = _only_episode(page.text)  # the opening and the two reads under it: one event to judge
+    assert len(seqs) == 3 and seqs == sorted(seqs) and key == str(seqs[0])  # the opening first, its seq the card's
+    card = _card(page.text, key)
+    assert f"Accès d&#39;urgence n° {seqs[0]}" in card
+    assert card.count("Traitement d&#39;urgence") == 1 and JUSTIFICATION in card
+    assert "Julie Roy" in card and "Lucie Bergeron" in card and "infirmière ou infirmier" in card
+    assert "Bris de verre (ouverture" in card and card.count('class="badge danger">À réviser') == 4  # title + rows
+    assert card.count('action="/app/privacy/review/episode"') == 1 and 'name="csrf_token"' in card
+    assert _form_seqs(page.text, key) == ",".join(map(str, seqs))
+    assert f'<label for="d-{key}-justified" class="inline">Justifié</label>' in card
+    assert f'<label for="c-{key}">' in card and '<th scope="row">' in card and "<caption" in card
+    assert accessibility_problems(page.text) == []
 
 
-def test_a_decision_takes_the_access_out_of_the_queue_and_is_audited(scene: Scene) -> None:
+def test_an_episode_decision_takes_all_its_records_out_of_the_queue_and_audits_each(scene: Scene) -> None:
     officer = scene.officer
     page = officer.get("/app/privacy/review")
-    seqs = _queue_seqs(page.text)
+    key, seqs = _only_episode(page.text)
+    done = _decide(officer, page.text, key, "justified", "Urgence confirmée")
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/app/privacy/review?reviewed={len(seqs)}"
+    after = officer.get(done.headers["location"])
+    assert f"Décision enregistrée pour {len(seqs)} accès." in after.text
+    assert _episodes(after.text) == {} and "Aucun bris de verre n&#39;attend de révision." in after.text
+    everything = officer.get("/app/privacy/review", params={"show": "all"})
+    assert _episodes(everything.text) == {key: seqs}
+    card = _card(everything.text, key)
+    assert card.count('class="badge ok">Justifié') == 1 + len(seqs)  # title + each record
+    assert card.count("Urgence confirmée") == 1 and "Agente Vigie" in card  # one decision, one line of history
+    assert f"(n° {', '.join(map(str, seqs))})" in card
+    assert _form_seqs(everything.text, key) == ",".join(map(str, seqs))  # a decided episode can be revised whole
+    assert "sont déjà révisés" in card and accessibility_problems(everything.text) == []
+    reviews = _reviews_logged(officer)
+    assert len(reviews) == len(seqs)  # each review is its own audit record
+    assert all("Agente Vigie" in row and "Lucie Bergeron" in row for row in reviews)
+    assert sorted(int(n) for row in reviews for n in re.findall(r"AuditEvent/(\d+)", row)) == seqs
+    again = _decide(officer, everything.text, key, "not-justified", show="all")
+    assert again.headers["location"] == f"/app/privacy/review?show=all&reviewed={len(seqs)}"
+
+
+def test_needs_follow_up_keeps_the_episode_in_the_queue_with_its_history(scene: Scene) -> None:
+    officer = scene.officer
+    page = officer.get("/app/privacy/review")
+    key, seqs = _only_episode(page.text)
+    _decide(officer, page.text, key, "needs-follow-up", "Appeler l'unité")
+    after = officer.get("/app/privacy/review")
+    assert _episodes(after.text) == {key: seqs}
+    card = _card(after.text, key)
+    assert card.count('class="badge warn">Suivi requis') == 1 + len(seqs)
+    assert card.count("Appeler l&#39;unité") == 1 and "Révisions précédentes" in card
+    assert _form_seqs(after.text, key) == ",".join(map(str, seqs))  # still to decide
+    assert "Décision enregistrée pour" not in after.text
+
+
+def test_the_single_record_route_still_decides_one_record(scene: Scene) -> None:
+    officer = scene.officer
+    page = officer.get("/app/privacy/review")
+    key, seqs = _only_episode(page.text)
     done = officer.post(
-        f"/app/privacy/review/{seqs[0]}",
-        data={"csrf_token": csrf_of(page.text), "decision": "justified", "comment": "Urgence confirmée"},
+        f"/app/privacy/review/{seqs[-1]}",
+        data={"csrf_token": csrf_of(page.text), "decision": "justified"},
         follow_redirects=False,
     )
-    assert done.status_code == 303
-    assert done.headers["location"] == f"/app/privacy/review?reviewed={seqs[0]}"
+    assert done.status_code == 303 and done.headers["location"] == "/app/privacy/review?reviewed=1"
     after = officer.get(done.headers["location"])
-    assert f"Décision enregistrée pour l&#39;accès n° {seqs[0]}" in after.text
-    assert _queue_seqs(after.text) == seqs[1:]
-    everything = officer.get("/app/privacy/review", params={"show": "all"})
-    assert set(_queue_seqs(everything.text)) == set(seqs)
-    assert "Urgence confirmée" in everything.text and "Agente Vigie" in everything.text
-    reviews = _rows(officer.get("/app/privacy/", params={"subtype": "review"}).text)
-    assert len(reviews) == 1 and "Agente Vigie" in reviews[0] and "Lucie Bergeron" in reviews[0]
+    assert "Décision enregistrée pour 1 accès." in after.text
+    assert _episodes(after.text) == {key: seqs[:-1]}
+    assert len(_reviews_logged(officer)) == 1
 
 
-def test_needs_follow_up_keeps_the_access_in_the_queue_with_its_history(scene: Scene) -> None:
+def test_an_opening_not_found_groups_the_reads_by_user_and_patient(
+    scene: Scene, monkeypatch: pytest.MonkeyPatch
+) -> None:
     officer = scene.officer
     page = officer.get("/app/privacy/review")
-    seq = _queue_seqs(page.text)[0]
-    officer.post(
-        f"/app/privacy/review/{seq}",
-        data={"csrf_token": csrf_of(page.text), "decision": "needs-follow-up", "comment": "Appeler l'unité"},
-    )
-    after = officer.get("/app/privacy/review")
-    assert seq in _queue_seqs(after.text)
-    assert "Suivi requis" in after.text and "Appeler l&#39;unité" in after.text
+    seqs = _only_episode(page.text)[1]
+    officer.post(f"/app/privacy/review/{seqs[0]}", data={"csrf_token": csrf_of(page.text), "decision": "justified"})
+    monkeypatch.setattr(review_module, "audit_search", lambda *_args: {"resourceType": "Bundle", "entry": []})
+    orphan = officer.get("/app/privacy/review")
+    assert _episodes(orphan.text) == {f"r{seqs[-1]}": seqs[1:]}
+    card = _card(orphan.text, f"r{seqs[-1]}")
+    assert "Consultations en bris de verre de Julie Roy (ouverture non trouvée)" in card
+    assert "Lucie Bergeron" in card and card.count("Non trouvé") == 3  # opened, reason, justification
+    assert accessibility_problems(orphan.text) == []
 
 
-def test_review_forms_need_the_csrf_token_and_a_known_decision(scene: Scene) -> None:
-    page = scene.officer.get("/app/privacy/review")
-    seq = _queue_seqs(page.text)[0]
-    forged = scene.officer.post(f"/app/privacy/review/{seq}", data={"csrf_token": "forged", "decision": "justified"})
-    assert forged.status_code == 403
-    missing = scene.officer.post(f"/app/privacy/review/{seq}", data={"decision": "justified"})
-    assert missing.status_code == 403
-    unknown = scene.officer.post(
-        f"/app/privacy/review/{seq}", data={"csrf_token": csrf_of(page.text), "decision": "peut-être"}
-    )
-    assert unknown.status_code == 400
-    assert seq in _queue_seqs(scene.officer.get("/app/privacy/review").text)
+def test_episode_forms_need_the_csrf_token_a_known_decision_and_genuine_records(scene: Scene) -> None:
+    officer = scene.officer
+    page = officer.get("/app/privacy/review")
+    key, seqs = _only_episode(page.text)
+    good = _form_seqs(page.text, key)
+    token = csrf_of(page.text)
+    refused = _seqs(_rows(officer.get("/app/privacy/", params={"agent": "u-nurse", "outcome": "4"}).text))[0]
+
+    def post(**data: str) -> int:
+        return officer.post("/app/privacy/review/episode", data=data, follow_redirects=False).status_code
+
+    assert post(csrf_token="forged", seqs=good, decision="justified") == 403
+    assert post(seqs=good, decision="justified") == 403
+    assert post(csrf_token=token, seqs=good, decision="peut-être") == 400
+    assert post(csrf_token=token, seqs=good, decision="justified", comment="x" * 2001) == 400
+    for forged in ("", "abc", f"{seqs[0]},", f"{seqs[0]};{seqs[1]}", f" {seqs[0]}", "1.5", "-3", "²", "9" * 19):
+        assert post(csrf_token=token, seqs=forged, decision="justified") == 400, forged
+    assert post(csrf_token=token, seqs=",".join([str(seqs[0])] * 201), decision="justified") == 400
+    # Not a break-the-glass record (the nurse's refused search), or no record at all: the service refuses
+    # the whole list before it records anything, whatever the order.
+    assert post(csrf_token=token, seqs=f"{good},{refused}", decision="justified") == 404
+    assert post(csrf_token=token, seqs=f"{good},999999", decision="justified") == 404
+    assert _episodes(officer.get("/app/privacy/review").text) == {key: seqs}
+    assert _reviews_logged(officer) == []
+    assert len(_reviews_logged(officer, outcome="4")) == 2  # each refusal is in the log
+    single = officer.post(f"/app/privacy/review/{seqs[0]}", data={"csrf_token": token, "decision": "peut-être"})
+    assert single.status_code == 400
+    assert post(csrf_token=token, seqs=",".join([str(seqs[0])] * 200), decision="needs-follow-up") == 303
+    assert len(_reviews_logged(officer)) == 1  # the same record named twice is reviewed once
 
 
 # -- the audit chain's integrity ----------------------------------------------------------
@@ -334,6 +430,10 @@ def test_other_roles_get_the_forbidden_page(scene: Scene, app: FastAPI, role: st
     seq = _queue_seqs(scene.officer.get("/app/privacy/review").text)[0]
     decided = other.post(f"/app/privacy/review/{seq}", data={"csrf_token": token, "decision": "justified"})
     assert decided.status_code == 403
+    episode = other.post(
+        "/app/privacy/review/episode", data={"csrf_token": token, "seqs": str(seq), "decision": "justified"}
+    )
+    assert episode.status_code == 403
     assert seq in _queue_seqs(scene.officer.get("/app/privacy/review").text)
     refusals = _rows(scene.officer.get("/app/privacy/", params={"agent": f"u-{role}", "outcome": "4"}).text)
     assert len(refusals) >= len(PAGES) and all("Refusé" in row for row in refusals)
@@ -366,7 +466,14 @@ def test_the_pages_speak_english_on_request(scene: Scene) -> None:
     assert 'lang="en-CA"' in search.text and "Access log" in search.text
     assert "Emergency treatment" in search.text and "nurse" in search.text
     assert re.search(r"\d{1,2}:\d{2} [ap]\.m\.", search.text)
-    assert "Break-the-glass accesses to review" in scene.officer.get("/app/privacy/review").text
+    review = scene.officer.get("/app/privacy/review").text
+    key, seqs = _only_episode(review)
+    assert "Break-the-glass accesses to review" in review and f"Emergency access no. {key}" in review
+    assert "Emergency treatment" in review and f"Record the decision — Emergency access no. {key}" in review
+    assert f"applies to the records awaiting review: no. {', '.join(map(str, seqs))}." in review
+    assert accessibility_problems(review) == []
+    done = _decide(scene.officer, review, key, "justified")
+    assert f"Decision recorded for {len(seqs)} accesses." in scene.officer.get(done.headers["location"]).text
     assert "Integrity of the access log" in scene.officer.get("/app/privacy/integrity").text
 
 
@@ -445,6 +552,44 @@ def test_a_check_result_reads_back_from_its_audit_record() -> None:
         if report.broken:
             assert (result.broken_seq, result.broken_kind) == (13, "inserted")
             assert result.broken_message == report.broken.message
+
+
+def _queued(seq: int, subtype: str, user: str = "u-1", patient: str = "p-1", detail: str | None = None) -> QueueItem:
+    agent = dataclasses.replace(AGENT, user_id=user)
+    record = AuditRecord(agent, subtype, patient_ids=(patient,), break_glass=True, detail=detail)
+    return QueueItem(event_row(record.to_event(seq)))
+
+
+def test_records_group_by_emergency_access_and_a_decision_on_one_is_one_line_of_history() -> None:
+    first, second = _queued(10, "break-glass", detail="ETREAT: urgence"), _queued(20, "break-glass", patient="p-2")
+    reads = [_queued(11, "read"), _queued(21, "read", patient="p-2"), _queued(12, "read")]
+    for read, opening in zip(reads, (first, second, first), strict=True):
+        read.opening = opening.row
+    orphans = [_queued(31, "read", user="u-2"), _queued(30, "read", user="u-2"), _queued(32, "read", user="u-3")]
+    newest_first = sorted([first, second, *reads, *orphans], key=lambda item: -item.row.seq)
+    episodes = review_module.episodes_of(newest_first)
+    assert [(e.key, e.seqs) for e in episodes] == [
+        ("r32", [32]),
+        ("r31", [30, 31]),
+        ("20", [20, 21]),
+        ("10", [10, 11, 12]),
+    ]
+    assert (episodes[-1].reason, episodes[-1].justification) == ("ETREAT", "urgence")
+    assert episodes[1].opening is None and episodes[1].row.user_id == "u-2"
+    at = 1_700_000_000_000_000
+    for n, item in enumerate((first, reads[0], reads[2])):
+        item.reviews = [Review(f"r{n}", item.row.seq, "vigie", "needs-follow-up", "Appeler", at + n * 1000, 100 + n)]
+    reads[2].reviews.append(Review("later", 12, "vigie", "justified", None, at + 3_600_000_000, 200))
+    episode = episodes[-1]
+    assert [(r.decision, r.seqs) for r in episode.history] == [("needs-follow-up", [10, 11, 12]), ("justified", [12])]
+    assert episode.states == ["justified", "needs-follow-up"] and episode.pending == episode.to_decide == [10, 11]
+
+
+def test_an_episode_form_names_at_most_200_plain_record_numbers() -> None:
+    assert review_module.parse_seqs("12,13,12") == [12, 13]
+    assert review_module.parse_seqs(",".join(["7"] * 200)) == [7]
+    for forged in ("", ",", "12,", "a", "+1", "1e3", "١", "9" * 19, ",".join(["7"] * 201)):
+        assert review_module.parse_seqs(forged) is None, forged
 
 
 def test_dates_are_whole_quebec_days() -> None:

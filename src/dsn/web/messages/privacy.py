@@ -143,32 +143,45 @@ MESSAGES: dict[str, dict[str, str]] = {
         "privacy_review_title": "Bris de verre à réviser",
         "privacy_review_heading": "Bris de verre à réviser",
         "privacy_review_intro": (
-            "Chaque ouverture d'un accès d'urgence, et chaque consultation faite sous cet accès, attend "
-            "votre décision. Une décision « Suivi requis » garde l'accès dans la file. Chaque décision est "
-            "inscrite au journal, et le patient la voit."
+            "Chaque accès d'urgence est présenté avec les consultations faites sous cet accès : une seule "
+            "décision s'applique à tous ses enregistrements à réviser. Une décision « Suivi requis » garde "
+            "l'accès dans la file. Chaque décision est inscrite au journal, pour chaque enregistrement, et le "
+            "patient la voit."
         ),
-        "privacy_review_saved": "Décision enregistrée pour l'accès n° {number}.",
+        "privacy_review_saved": "Décision enregistrée pour {count} accès.",
+        "privacy_review_saved_one": "Décision enregistrée pour 1 accès.",
         "privacy_review_show_all": "Afficher aussi les accès déjà révisés",
         "privacy_review_show_pending": "Afficher seulement les accès à réviser",
         "privacy_review_empty": "Aucun bris de verre n'attend de révision.",
         "privacy_review_none_at_all": "Aucun bris de verre n'a été fait.",
-        "privacy_review_item": "Accès n° {number}",
+        "privacy_review_episode": "Accès d'urgence n° {number}",
+        "privacy_review_episode_orphan": "Consultations en bris de verre de {who} (ouverture non trouvée)",
         "privacy_review_pending_badge": "À réviser",
-        "privacy_review_opening": "Accès d'urgence",
-        "privacy_review_opening_text": "Consultation faite sous l'accès d'urgence n° {number}, ouvert le {when}.",
+        "privacy_review_opened": "Ouvert le",
         "privacy_review_reason": "Motif",
-        "privacy_review_reason_unknown": "Non trouvé sur cette page",
+        "privacy_review_reason_unknown": "Non trouvé",
         "privacy_review_justification": "Justification",
         "privacy_review_history": "Révisions précédentes",
-        "privacy_review_history_item": "{decision} — {who}, {when}",
-        "privacy_review_decision": "Décision sur l'accès n° {number}",
+        "privacy_review_history_item": "{decision} — {who}, {when} (n° {records})",
+        "privacy_review_records_caption": "Enregistrements au journal : {count}",
+        "privacy_review_col_record": "Enregistrement",
+        "privacy_review_col_state": "État",
+        "privacy_review_decision": "Décision — {episode}",
+        "privacy_review_applies_to": "La décision s'applique aux enregistrements à réviser : n° {records}.",
+        "privacy_review_applies_to_all": (
+            "Tous les enregistrements sont déjà révisés ; la décision remplace la leur : n° {records}."
+        ),
         "privacy_review_decision_hint": "Une décision plus récente remplace la précédente.",
         "privacy_review_comment": "Commentaire",
         "privacy_review_comment_hint": (
             "Facultatif, {count} caractères au plus. Il est inscrit au journal avec la décision, y compris dans "
             "le journal des accès du patient."
         ),
-        "privacy_review_submit": "Enregistrer la décision (accès n° {number})",
+        "privacy_review_submit": "Enregistrer la décision — {episode}",
+        "privacy_error_records": (
+            "Les accès à réviser sont mal indiqués (au plus 200 numéros d'enregistrement). Revenez à la file "
+            "et réessayez."
+        ),
         "privacy_error_decision": "Choisissez une décision : justifié, non justifié ou suivi requis.",
         "privacy_error_comment_too_long": "Le commentaire est trop long.",
         "privacy_integrity_title": "Intégrité du journal",
@@ -341,32 +354,44 @@ MESSAGES: dict[str, dict[str, str]] = {
         "privacy_review_title": "Break-the-glass review",
         "privacy_review_heading": "Break-the-glass accesses to review",
         "privacy_review_intro": (
-            "Each emergency access opened, and each read made under it, awaits your decision. A “Needs "
-            "follow-up” decision keeps the access in the queue. Every decision is recorded in the log, and "
-            "the patient sees it."
+            "Each emergency access is shown with the reads made under it: one decision applies to all its "
+            "records awaiting review. A “Needs follow-up” decision keeps the access in the queue. Each "
+            "decision is recorded in the log, for each record, and the patient sees it."
         ),
-        "privacy_review_saved": "Decision recorded for access no. {number}.",
+        "privacy_review_saved": "Decision recorded for {count} accesses.",
+        "privacy_review_saved_one": "Decision recorded for 1 access.",
         "privacy_review_show_all": "Also show accesses already reviewed",
         "privacy_review_show_pending": "Show only accesses awaiting review",
         "privacy_review_empty": "No break-the-glass access awaits review.",
         "privacy_review_none_at_all": "No break-the-glass access has been made.",
-        "privacy_review_item": "Access no. {number}",
+        "privacy_review_episode": "Emergency access no. {number}",
+        "privacy_review_episode_orphan": "Break-the-glass reads by {who} (opening not found)",
         "privacy_review_pending_badge": "To review",
-        "privacy_review_opening": "Emergency access",
-        "privacy_review_opening_text": "Read made under emergency access no. {number}, opened {when}.",
+        "privacy_review_opened": "Opened",
         "privacy_review_reason": "Reason",
-        "privacy_review_reason_unknown": "Not found on this page",
+        "privacy_review_reason_unknown": "Not found",
         "privacy_review_justification": "Justification",
         "privacy_review_history": "Earlier reviews",
-        "privacy_review_history_item": "{decision} — {who}, {when}",
-        "privacy_review_decision": "Decision on access no. {number}",
+        "privacy_review_history_item": "{decision} — {who}, {when} (no. {records})",
+        "privacy_review_records_caption": "Log records: {count}",
+        "privacy_review_col_record": "Record",
+        "privacy_review_col_state": "Status",
+        "privacy_review_decision": "Decision — {episode}",
+        "privacy_review_applies_to": "The decision applies to the records awaiting review: no. {records}.",
+        "privacy_review_applies_to_all": (
+            "Every record has already been reviewed; the decision replaces theirs: no. {records}."
+        ),
         "privacy_review_decision_hint": "A later decision replaces the earlier one.",
         "privacy_review_comment": "Comment",
         "privacy_review_comment_hint": (
             "Optional, {count} characters at most. It is recorded in the log with the decision, including in the "
             "patient's access log."
         ),
-        "privacy_review_submit": "Record the decision (access no. {number})",
+        "privacy_review_submit": "Record the decision — {episode}",
+        "privacy_error_records": (
+            "The accesses to review are not given correctly (at most 200 record numbers). Go back to the queue "
+            "and try again."
+        ),
         "privacy_error_decision": "Choose a decision: justified, not justified or needs follow-up.",
         "privacy_error_comment_too_long": "The comment is too long.",
         "privacy_integrity_title": "Log integrity",

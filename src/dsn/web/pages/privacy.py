@@ -4,9 +4,11 @@
   action, event type, outcome, break-the-glass only, period), newest first, a page at
   a time by the service's cursor; ``GET /app/privacy/export.csv`` — the same selection
   as CSV.
-* ``GET /app/privacy/review`` — the break-the-glass accesses awaiting a decision;
-  ``POST /app/privacy/review/{seq}`` records one (justified, not justified, needs
-  follow-up) with a comment.
+* ``GET /app/privacy/review`` — the break-the-glass accesses awaiting a decision, one
+  card per emergency access (its opening and the reads made under it);
+  ``POST /app/privacy/review/episode`` records one decision (justified, not justified,
+  needs follow-up) with a comment on each record a card names, and
+  ``POST /app/privacy/review/{seq}`` on one record.
 * ``GET /app/privacy/integrity`` — the last tamper check of the audit chain and where
   the chain stands; ``POST /app/privacy/integrity`` runs the check again.
 
@@ -34,7 +36,7 @@ from dsn.web.privacy.criteria import Criteria
 from dsn.web.privacy.events import EventRow, next_cursor, rows_of
 from dsn.web.privacy.integrity import chain_state, last_check, run_check
 from dsn.web.privacy.people import patient_names, user_display, user_id_for
-from dsn.web.privacy.review import queue_page, reason_and_justification
+from dsn.web.privacy.review import parse_seqs, queue_page, reason_and_justification, review_all
 
 router = APIRouter()
 PAGE_SIZE = 50
@@ -114,11 +116,11 @@ async def review_page(page: WebPage = Depends(web_page)) -> Response:
 
     def _load() -> dict[str, Any]:
         found = queue_page(page.service, page.ctx, pending=pending, page=cursor)
-        rows = [item.row for item in found.items]
+        rows = [item.row for item in found.items] + [e.opening for e in found.episodes if e.opening is not None]
         names = patient_names(page.service, page.ctx, (p for row in rows for p in row.shown_patients))
         reviewers = {r.reviewed_by for item in found.items for r in item.reviews}
         return {
-            "items": found.items,
+            "episodes": found.episodes,
             "names": names,
             "reviewers": {user_id: user_display(page.engine, user_id) for user_id in reviewers},
             "next_query": _review_query(pending, found.next_page) if found.next_page else None,
@@ -129,7 +131,7 @@ async def review_page(page: WebPage = Depends(web_page)) -> Response:
         "web/privacy/review.html",
         pending=pending,
         paged=cursor is not None,
-        reviewed=reviewed if reviewed.isdigit() else None,
+        reviewed=int(reviewed) if reviewed.isascii() and reviewed.isdigit() else None,
         decisions=DECISIONS,
         max_comment=MAX_COMMENT,
         labels=labels,
@@ -138,18 +140,39 @@ async def review_page(page: WebPage = Depends(web_page)) -> Response:
     )
 
 
+@router.post("/app/privacy/review/episode", include_in_schema=False)
+async def review_episode(page: WebPage = Depends(web_page)) -> Response:
+    """One decision on every record an episode's card names (``seqs``), each reviewed and audited on its own."""
+    form = await page.form()
+    decision, comment = _decision(form)
+    seqs = parse_seqs(form.get("seqs", ""))
+    if seqs is None:
+        raise WebError(400, "privacy_error_records")
+    count = await page.run(review_all, page.service, page.ctx, seqs, decision, comment)
+    return RedirectResponse(_after_review(form, count), 303)
+
+
 @router.post("/app/privacy/review/{seq:int}", include_in_schema=False)
 async def review_decision(seq: int, page: WebPage = Depends(web_page)) -> Response:
     form = await page.form()
+    decision, comment = _decision(form)
+    await page.run(review, page.service, page.ctx, seq, decision, comment)
+    return RedirectResponse(_after_review(form, 1), 303)
+
+
+def _decision(form: dict[str, str]) -> tuple[str, str | None]:
     decision = form.get("decision", "")
     comment = form.get("comment", "").strip()
     if decision not in DECISIONS:
         raise WebError(400, "privacy_error_decision")
     if len(comment) > MAX_COMMENT:
         raise WebError(400, "privacy_error_comment_too_long")
-    await page.run(review, page.service, page.ctx, seq, decision, comment or None)
-    pending = form.get("show") != "all"
-    return RedirectResponse(f"/app/privacy/review?{_review_query(pending, None, reviewed=str(seq))}", 303)
+    return decision, comment or None
+
+
+def _after_review(form: dict[str, str], count: int) -> str:
+    """Back to the queue the officer was working (pending only, or all), saying how many records were decided."""
+    return f"/app/privacy/review?{_review_query(form.get('show') != 'all', None, reviewed=str(count))}"
 
 
 def _review_query(pending: bool, cursor: str | None, **extra: str) -> str:
