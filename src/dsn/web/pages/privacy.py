@@ -29,6 +29,7 @@ from starlette.responses import RedirectResponse, Response
 from dsn.audit.query import DECISIONS
 from dsn.service.audit_access import audit_csv, audit_search, review
 from dsn.store.clock import to_instant
+from dsn.web.clinical.sources import source_names
 from dsn.web.page import WebError, WebPage, web_page
 from dsn.web.privacy import labels
 from dsn.web.privacy.access import require_audit_reader
@@ -54,7 +55,8 @@ async def access_search(page: WebPage = Depends(web_page)) -> Response:
         await page.run(require_audit_reader, page.service, page.ctx)
         return page.render("web/privacy/search.html", status=400, **_search_context(criteria, [], {}, None))
     rows, names, cursor = await page.run(_search, page, criteria)
-    return page.render("web/privacy/search.html", **_search_context(criteria, rows, names, cursor))
+    places = await page.run(source_names, page.service, [(row.organization, row.region) for row in rows])
+    return page.render("web/privacy/search.html", places=places, **_search_context(criteria, rows, names, cursor))
 
 
 def _search(page: WebPage, criteria: Criteria) -> tuple[list[EventRow], dict[str, str], str | None]:
@@ -122,6 +124,7 @@ async def review_page(page: WebPage = Depends(web_page)) -> Response:
         return {
             "episodes": found.episodes,
             "names": names,
+            "places": source_names(page.service, [(row.organization, row.region) for row in rows]),
             "reviewers": {user_id: user_display(page.engine, user_id) for user_id in reviewers},
             "next_query": _review_query(pending, found.next_page) if found.next_page else None,
         }
