@@ -14,10 +14,9 @@ from urllib.parse import urlsplit
 
 import orjson
 from sqlalchemy import Engine, select
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.requests import Request
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import Response
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dsn.api.responses import fhir_json
 from dsn.fhir.outcome import single_issue
@@ -75,25 +74,41 @@ def _json_list(text: str | None) -> list[str]:
     return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
-class CorsMiddleware(BaseHTTPMiddleware):
+class CorsMiddleware:
+    """Plain ASGI (no ``BaseHTTPMiddleware`` wrapping): answers preflights, adds headers to allowed origins."""
+
     def __init__(self, app: ASGIApp, origins: RegisteredOrigins) -> None:
-        super().__init__(app)
+        self.app = app
         self._origins = origins
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        origin = request.headers.get("origin")
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        origin = headers.get("origin")
         if origin is None:
-            return await call_next(request)
+            await self.app(scope, receive, send)
+            return
         allowed = self._origins.allowed(origin)
-        preflight = request.method == "OPTIONS" and "access-control-request-method" in request.headers
-        if preflight:
+        if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
             if not allowed:
-                return fhir_json(single_issue("error", "forbidden", f"origin {origin} is not a registered app"), 403)
-            return Response(status_code=204, headers=self._headers(origin, preflight=True))
-        response = await call_next(request)
-        if allowed:
-            response.headers.update(self._headers(origin, preflight=False))
-        return response
+                refused = fhir_json(single_issue("error", "forbidden", f"origin {origin} is not a registered app"), 403)
+                await refused(scope, receive, send)
+                return
+            await Response(status_code=204, headers=self._headers(origin, preflight=True))(scope, receive, send)
+            return
+        if not allowed:
+            await self.app(scope, receive, send)
+            return
+        extra = self._headers(origin, preflight=False)
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).update(extra)
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)
 
     @staticmethod
     def _headers(origin: str, *, preflight: bool) -> dict[str, str]:
