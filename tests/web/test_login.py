@@ -147,3 +147,18 @@ def test_an_administrator_lands_on_a_page_that_points_to_the_command_line(browse
 def test_the_language_switch_keeps_the_page_query_intact(browser: TestClient) -> None:
     page = browser.get("/app/", params={"logged_out": "1&x=<y>"})
     assert 'href="/app/?logged_out=1%26x%3D%3Cy%3E&amp;lang=en"' in page.text
+
+
+def test_the_web_client_follows_the_public_address_and_survives_a_second_server_start(
+    browser: TestClient,
+) -> None:
+    from dsn.security.clients import get_client
+    from dsn.web.client import CLIENT_ID, ensure_web_client
+
+    engine = browser.app.state.engine
+    moved = browser.app.state.settings.model_copy(update={"base_url": "https://dsn.example/fhir"})
+    ensure_web_client(engine, moved)
+    ensure_web_client(engine, moved)
+    client = get_client(engine, CLIENT_ID)
+    assert client is not None and client.redirect_uris == ("https://dsn.example/app/callback",)
+    assert client.kind == "public" and client.secret_hash is None

@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 
 from sqlalchemy import Engine, update
+from sqlalchemy.exc import IntegrityError
 
 from dsn.config import Settings
-from dsn.security.clients import Client, get_client, register_client
+from dsn.security.clients import Client, ClientError, get_client, register_client
 from dsn.security.storage import writing
 from dsn.store.security_schema import oauth_client
 
@@ -34,10 +35,16 @@ def ensure_web_client(engine: Engine, settings: Settings) -> Client:
     uri = redirect_uri(settings)
     existing = get_client(engine, CLIENT_ID)
     if existing is None:
-        client, _ = register_client(
-            engine, CLIENT_NAME, kind="public", scopes=list(SCOPES), client_id=CLIENT_ID, redirect_uris=[uri]
-        )
-        return client
+        try:
+            client, _ = register_client(
+                engine, CLIENT_NAME, kind="public", scopes=list(SCOPES), client_id=CLIENT_ID, redirect_uris=[uri]
+            )
+            return client
+        except (ClientError, IntegrityError):
+            # Another server process registered it a moment ago: bring that one in step.
+            existing = get_client(engine, CLIENT_ID)
+            if existing is None:
+                raise
     if existing.redirect_uris != (uri,) or existing.scope != SCOPES or existing.kind != "public":
         with writing(engine) as conn:
             conn.execute(
