@@ -78,6 +78,9 @@ def test_merge_then_unmerge(client: TestClient, engine: Engine) -> None:
     assert after_source["active"] is False
     assert after_source["link"] == [{"other": {"reference": f"Patient/{target['id']}"}, "type": "replaced-by"}]
     assert observation_ids(client, target["id"]) == {on_source, on_target}
+    for params_ in ({"patient": target["id"]}, {"subject": target["id"]}, {"patient": f"Patient/{target['id']}"}):
+        found = client.get("/fhir/Observation", params=params_).json()
+        assert {e["resource"]["id"] for e in found.get("entry", [])} == {on_source, on_target}, params_
     assert {source["id"], on_source, on_target} <= everything_ids(client, target["id"])
     with engine.connect() as conn:
         merge_record = search(conn, AuditFilter(subtype="merge"), count=1).entries[0].record

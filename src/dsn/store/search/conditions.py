@@ -13,10 +13,11 @@ subqueries (chains, ``_has``) never correlate with an enclosing one by accident.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true, union
+from sqlalchemy import ColumnElement, Connection, Select, and_, false, or_, select, true, union
 from sqlalchemy.sql.elements import ColumnClause
 
 from dsn.fhir.text_normalization import normalize_string
@@ -68,6 +69,28 @@ class SearchContext:
     base_url: str
     now_us: int
     visibility: Any = None
+    # Patients merged into a given patient (``Patient/$merge``), resolved before the SQL is
+    # built so that a reference condition stays one indexable ``IN`` list; None: let the
+    # database resolve them in a subquery (slower: the OR keeps the planner off the index).
+    merged_sources: Callable[[str], tuple[str, ...]] | None = None
+
+
+class MergedPatients:
+    """The open merges into each patient id, read once per id on one connection."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.cache: dict[str, tuple[str, ...]] = {}
+
+    def __call__(self, patient_id: str) -> tuple[str, ...]:
+        if patient_id not in self.cache:
+            rows = self.conn.execute(
+                select(mpi_merge.c.source_id).where(
+                    mpi_merge.c.target_id == patient_id, mpi_merge.c.unmerged_at.is_(None)
+                )
+            ).scalars()
+            self.cache[patient_id] = tuple(sorted(rows))
+        return self.cache[patient_id]
 
 
 def criterion_condition(
@@ -374,8 +397,16 @@ def _reference(table: Any, raw: str, criterion: Criterion, ctx: SearchContext) -
     same_id = table.c.target_id == res_id
     if wanted_type in (None, "Patient") and version is None:
         # References to a patient merged into this one count as references to it.
-        merged = select(mpi_merge.c.source_id).where(mpi_merge.c.target_id == res_id, mpi_merge.c.unmerged_at.is_(None))
-        same_id = or_(same_id, and_(table.c.target_type == "Patient", table.c.target_id.in_(merged)))
+        if ctx.merged_sources is None:
+            merged: Any = select(mpi_merge.c.source_id).where(
+                mpi_merge.c.target_id == res_id, mpi_merge.c.unmerged_at.is_(None)
+            )
+            same_id = or_(same_id, and_(table.c.target_type == "Patient", table.c.target_id.in_(merged)))
+        elif sources := ctx.merged_sources(res_id):
+            if wanted_type == "Patient":
+                same_id = table.c.target_id.in_((res_id, *sources))
+            else:
+                same_id = or_(same_id, and_(table.c.target_type == "Patient", table.c.target_id.in_(sources)))
     conditions = [same_id, local_target(table, ctx)]
     if wanted_type:
         conditions.append(table.c.target_type == wanted_type)

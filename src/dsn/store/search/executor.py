@@ -8,14 +8,14 @@ pages and totals never reveal what was filtered out.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, false, func, select, text, true, tuple_
 
 from dsn.store.records import StoredResource
 from dsn.store.schema import idx_reference, resource
-from dsn.store.search.conditions import SearchContext, criterion_condition, local_target
+from dsn.store.search.conditions import MergedPatients, SearchContext, criterion_condition, local_target
 from dsn.store.search.query import Include, SearchQuery
 from dsn.store.search.sorting import (
     decode_cursor,
@@ -104,6 +104,8 @@ def execute(
     compartment_params: dict[str, tuple[str, ...]] | None = None,
     visibility: Visibility | None = None,
 ) -> SearchResult:
+    if ctx.merged_sources is None:
+        ctx = replace(ctx, merged_sources=MergedPatients(conn))
     conditions = base_conditions(query, ctx, compartment_params, visibility)
     count = page_size if query.count is None else query.count
     result = SearchResult(matches=[])
