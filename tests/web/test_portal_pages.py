@@ -334,7 +334,10 @@ def test_restricting_mental_health_hides_my_depression_from_a_nurse_until_i_with
 def test_refusing_all_sharing_leaves_only_my_identity_visible(marie: TestClient, world: dict[str, Any]) -> None:
     fhir: Fhir = world["fhir"]
     nurse = world["nurse"]
-    done = post_form(marie, "/app/portal/sharing/refusal", {"choice": "refuse"})
+    unconfirmed = post_form(marie, "/app/portal/sharing/refusal", {"choice": "refuse"})
+    assert unconfirmed.status_code == 400 and "cochez d&#39;abord la case" in unconfirmed.text
+    assert consents(world) == []  # nothing written without the confirmation
+    done = post_form(marie, "/app/portal/sharing/refusal", {"choice": "refuse", "confirm": "on"})
     assert done.headers["location"] == "/app/portal/sharing?done=refused"
     assert fhir.ids("Observation?patient=pat-marie", nurse) == set()
     assert fhir.ids("AllergyIntolerance?patient=pat-marie", nurse) == set()

@@ -163,6 +163,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "portal_refusal_active": "Vous refusez actuellement tout partage.",
         "portal_refusal_button": "Refuser tout partage",
+        "portal_refusal_confirm": (
+            "Je comprends que les professionnels ne verront plus mes renseignements de santé dans le DSN, "
+            "sauf en cas d'urgence (bris de verre)."
+        ),
+        "portal_refusal_confirm_required": (
+            "Pour refuser tout partage, cochez d'abord la case qui confirme que vous en comprenez l'effet."
+        ),
         "portal_refusal_withdraw": "Retirer mon refus et permettre le partage",
         "portal_categories_heading": "Restreindre des catégories de renseignements",
         "portal_categories_text": (
@@ -383,6 +390,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "portal_refusal_active": "You currently refuse all sharing.",
         "portal_refusal_button": "Refuse all sharing",
+        "portal_refusal_confirm": (
+            "I understand that professionals will no longer see my health information in DSN, "
+            "except in an emergency (break-the-glass)."
+        ),
+        "portal_refusal_confirm_required": (
+            "To refuse all sharing, first check the box confirming that you understand its effect."
+        ),
         "portal_refusal_withdraw": "Withdraw my refusal and allow sharing",
         "portal_categories_heading": "Restrict categories of information",
         "portal_categories_text": (

@@ -128,6 +128,9 @@ async def refusal(portal: Portal = Depends(portal_page)) -> Response:
     form = await portal.page.form()
     choice = form.get("choice")
     if choice == "refuse":
+        if form.get("confirm") != "on":
+            # Refusing hides the whole record from every clinician: never on a stray click.
+            raise WebError(400, "portal_refusal_confirm_required")
         return await _change(portal, consent_forms.refuse_all, "refused")
     if choice == "withdraw":
         return await _change(portal, consent_forms.withdraw_refusal, "refusal_withdrawn")
