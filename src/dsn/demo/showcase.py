@@ -42,10 +42,9 @@ from dsn.synthetic.catalog import (
     UCUM,
     VACCINES,
 )
-from dsn.synthetic.clinical import ENCOUNTER_TEXT_FR
+from dsn.synthetic.clinical import concept, encounter_resource, synthetic_meta
 from dsn.synthetic.facilities import Facility, sites
 from dsn.synthetic.identifiers import NAM_SYSTEM, V2_0203
-from dsn.synthetic.people import HTEST_TAG
 
 __all__ = ["SHOWCASE", "Showcase", "patient_resource", "showcase_chart"]
 
@@ -113,7 +112,7 @@ def patient_resource() -> dict[str, Any]:
     """
     return {
         "resourceType": "Patient",
-        "meta": _meta(),
+        "meta": synthetic_meta(),
         "identifier": [
             {
                 "use": "official",
@@ -239,21 +238,8 @@ class _ChartWriter:
         klass: str = "AMB",
         hours: int = 1,
     ) -> str:
-        code, display = _ENCOUNTER_TYPES[kind]
-        resource: dict[str, Any] = {
-            "resourceType": "Encounter",
-            "meta": _meta(),
-            "status": "finished",
-            "class": {"system": _V3_ACT, "code": klass, "display": _CLASS_DISPLAY[klass]},
-            "type": [
-                {"coding": [{"system": SNOMED, "code": code, "display": display}], "text": ENCOUNTER_TEXT_FR[kind]}
-            ],
-            "subject": {"reference": self.subject},
-            "period": {"start": _stamp(when), "end": _stamp(when, hours=hours)},
-        }
-        if reason is not None:
-            spec = CONDITIONS[reason]
-            resource["reasonCode"] = [_concept(SNOMED, spec.code, spec.display, spec.text_fr)]
+        spec = CONDITIONS[reason] if reason is not None else None
+        resource = encounter_resource(self.subject, kind, klass, _stamp(when), _stamp(when, hours=hours), spec)
         resource["serviceProvider"] = {"reference": site.reference, "display": site.name}
         return self._add(resource, site)
 
@@ -271,11 +257,11 @@ class _ChartWriter:
         status = "resolved" if abated else "active"
         resource: dict[str, Any] = {
             "resourceType": "Condition",
-            "meta": _meta(),
+            "meta": synthetic_meta(),
             "clinicalStatus": {"coding": [{"system": _CONDITION_CLINICAL, "code": status}]},
             "verificationStatus": {"coding": [{"system": _CONDITION_VERIFICATION, "code": "confirmed"}]},
             "category": [{"coding": [{"system": _CONDITION_CATEGORY, "code": category}]}],
-            "code": _concept(SNOMED, spec.code, spec.display, spec.text_fr),
+            "code": concept(SNOMED, spec.code, spec.display, spec.text_fr),
             "subject": {"reference": self.subject},
             "encounter": {"reference": encounter},
             "onsetDateTime": _stamp(when),
@@ -289,7 +275,7 @@ class _ChartWriter:
         spec = MEDICATIONS[key]
         resource: dict[str, Any] = {
             "resourceType": "MedicationRequest",
-            "meta": _meta(),
+            "meta": synthetic_meta(),
             "status": status,
             "intent": "order",
             "medicationCodeableConcept": {
@@ -319,13 +305,13 @@ class _ChartWriter:
         hives = next(reaction for reaction in spec.reactions if reaction[0] == "126485001")
         resource = {
             "resourceType": "AllergyIntolerance",
-            "meta": _meta(),
+            "meta": synthetic_meta(),
             "clinicalStatus": {"coding": [{"system": _ALLERGY_CLINICAL, "code": "active"}]},
             "verificationStatus": {"coding": [{"system": _ALLERGY_VERIFICATION, "code": "confirmed"}]},
             "type": spec.type,
             "category": [spec.category],
             "criticality": "high",
-            "code": _concept(SNOMED, spec.code, spec.display, spec.text_fr),
+            "code": concept(SNOMED, spec.code, spec.display, spec.text_fr),
             "patient": {"reference": self.subject},
             "encounter": {"reference": encounter},
             "onsetDateTime": _stamp(when),
@@ -333,8 +319,8 @@ class _ChartWriter:
             "note": [{"text": "Urticaire généralisée 2 h après une dose d'amoxicilline (sinusite)."}],
             "reaction": [
                 {
-                    "substance": _concept(SNOMED, "27658006", "Amoxicillin (substance)", "Amoxicilline"),
-                    "manifestation": [_concept(SNOMED, *hives)],
+                    "substance": concept(SNOMED, "27658006", "Amoxicillin (substance)", "Amoxicilline"),
+                    "manifestation": [concept(SNOMED, *hives)],
                     "severity": "moderate",
                 }
             ],
@@ -348,10 +334,10 @@ class _ChartWriter:
             code, display, text = _REPORTS[test]
             report = {
                 "resourceType": "DiagnosticReport",
-                "meta": _meta(),
+                "meta": synthetic_meta(),
                 "status": "final",
                 "category": [{"coding": [{"system": _V2_0074, "code": "LAB", "display": "Laboratory"}]}],
-                "code": _concept(LOINC, code, display, text),
+                "code": concept(LOINC, code, display, text),
                 "subject": {"reference": self.subject},
                 "encounter": {"reference": encounter},
                 "effectiveDateTime": _stamp(when),
@@ -373,10 +359,10 @@ class _ChartWriter:
             reference_range["high"] = {"value": high, **quantity}
         resource = {
             "resourceType": "Observation",
-            "meta": _meta(),
+            "meta": synthetic_meta(),
             "status": "final",
             "category": [{"coding": [{"system": _OBSERVATION_CATEGORY, "code": "laboratory"}]}],
-            "code": _concept(LOINC, spec.code, spec.display, _REPORTS[test][2]),
+            "code": concept(LOINC, spec.code, spec.display, _REPORTS[test][2]),
             "subject": {"reference": self.subject},
             "encounter": {"reference": encounter},
             "effectiveDateTime": _stamp(when),
@@ -393,9 +379,9 @@ class _ChartWriter:
         spec = VACCINES[vaccine]
         resource = {
             "resourceType": "Immunization",
-            "meta": _meta(),
+            "meta": synthetic_meta(),
             "status": "completed",
-            "vaccineCode": _concept(CVX, spec.code, spec.display, spec.text_fr),
+            "vaccineCode": concept(CVX, spec.code, spec.display, spec.text_fr),
             "patient": {"reference": self.subject},
             "encounter": {"reference": encounter},
             "occurrenceDateTime": _stamp(when),
@@ -416,15 +402,6 @@ def _stamp(local: str, *, hours: float = 0) -> str:
     return moment.isoformat(timespec="seconds") + ("-04:00" if 4 <= moment.month <= 10 else "-05:00")
 
 
-def _concept(system: str, code: str, display: str, text: str) -> dict[str, Any]:
-    return {"coding": [{"system": system, "code": code, "display": display}], "text": text}
-
-
-def _meta() -> dict[str, Any]:
-    return {"tag": [dict(HTEST_TAG)]}
-
-
-_V3_ACT: Final = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 _V3_INTERPRETATION: Final = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 _OBSERVATION_CATEGORY: Final = "http://terminology.hl7.org/CodeSystem/observation-category"
 _V2_0074: Final = "http://terminology.hl7.org/CodeSystem/v2-0074"
@@ -433,17 +410,9 @@ _CONDITION_VERIFICATION: Final = "http://terminology.hl7.org/CodeSystem/conditio
 _CONDITION_CATEGORY: Final = "http://terminology.hl7.org/CodeSystem/condition-category"
 _ALLERGY_CLINICAL: Final = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
 _ALLERGY_VERIFICATION: Final = "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification"
-_CLASS_DISPLAY: Final = {"AMB": "ambulatory", "EMER": "emergency"}
 _FLAGS: Final = {"N": "Normal", "L": "Low", "H": "High"}
 # The report of each single test: LOINC code, display, French text (HbA1c as the synthetic a1c panel).
 _REPORTS: Final = {
     "hba1c": ("4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood", "Hémoglobine glyquée (HbA1c)"),
     "creatinine": ("14682-9", "Creatinine [Moles/volume] in Serum or Plasma", "Créatinine sérique"),
-}
-_ENCOUNTER_TYPES: Final = {
-    "checkup": ("185349003", "Encounter for check up (procedure)"),
-    "followup": ("390906007", "Follow-up encounter (procedure)"),
-    "problem": ("185347001", "Encounter for problem (procedure)"),
-    "emergency": ("50849002", "Emergency room admission (procedure)"),
-    "vaccination": ("33879002", "Administration of vaccine to produce active immunity (procedure)"),
 }

@@ -37,7 +37,7 @@ from dsn.config import Settings
 from dsn.security.remote_jwks import JwksCache, JwksUnavailable
 from dsn.security.roles import ROLES
 from dsn.security.tokens import TokenError, check_claims
-from dsn.security.users import User, find_user, patients_of
+from dsn.security.users import User, find_user, patients_of, user_caller
 from dsn.service.context import Caller
 
 DEFAULT_ALGORITHMS = ("RS256", "ES256", "RS384", "ES384", "PS256")
@@ -110,18 +110,12 @@ def external_caller(claims: dict[str, Any], token: str, issuer: ExternalIssuer, 
         user, patients = _local_user(engine, username)
         if user is None or not user.active:
             raise TokenError("the token names no active DSN user")
-        return Caller(
-            kind="user",
-            subject=user.id,
-            display=user.display_name,
-            role=user.role,
-            scopes=scopes,
-            organization=user.organization_id,
-            region=user.region_code,
+        return user_caller(
+            user,
             patients=patients,
+            scopes=scopes,
             launch_patient=launch_patient if isinstance(launch_patient, str) else None,
             client_id=claims.get("azp") or claims.get("client_id"),
-            fhir_user=user.fhir_user,
             token_id=str(token_id),
         )
     role = claims.get(issuer.claim("role", "dsn_role"))

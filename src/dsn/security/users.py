@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 from dsn.security.passwords import hash_password
 from dsn.security.roles import CLINICAL_ROLES, ROLES
 from dsn.security.storage import now_s, reading, writing
+from dsn.service.context import Caller
 from dsn.store.security_schema import app_user, user_patient
 
 PRIVILEGED_ROLES = ("privacy_officer", "admin")
@@ -56,6 +57,32 @@ class User:
     @property
     def privileged(self) -> bool:
         return self.role in PRIVILEGED_ROLES
+
+
+def user_caller(
+    user: User,
+    *,
+    patients: tuple[str, ...],
+    scopes: tuple[str, ...],
+    launch_patient: str | None,
+    client_id: str | None,
+    token_id: str | None,
+) -> Caller:
+    """The caller a DSN account stands for, with what the way in (token, session) adds."""
+    return Caller(
+        kind="user",
+        subject=user.id,
+        display=user.display_name,
+        role=user.role,
+        scopes=scopes,
+        organization=user.organization_id,
+        region=user.region_code,
+        patients=patients,
+        launch_patient=launch_patient,
+        client_id=client_id,
+        fhir_user=user.fhir_user,
+        token_id=token_id,
+    )
 
 
 def _user(row: object) -> User:

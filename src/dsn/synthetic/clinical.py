@@ -446,20 +446,7 @@ class _Chart:
         reason_reference: str | None = None,
         hours: int = 1,
     ) -> str:
-        code, display = _ENCOUNTER_TYPES[kind]
-        resource: dict[str, Any] = {
-            "resourceType": "Encounter",
-            "meta": _meta(),
-            "status": "finished",
-            "class": {"system": _V3_ACT, "code": klass, "display": _CLASS_DISPLAY[klass]},
-            "type": [
-                {"coding": [{"system": SNOMED, "code": code, "display": display}], "text": ENCOUNTER_TEXT_FR[kind]}
-            ],
-            "subject": {"reference": self.subject},
-            "period": {"start": when, "end": _later(when, hours)},
-        }
-        if reason is not None:
-            resource["reasonCode"] = [_concept(SNOMED, reason.code, reason.display, reason.text_fr)]
+        resource = encounter_resource(self.subject, kind, klass, when, _later(when, hours), reason)
         if reason_reference is not None:
             resource["reasonReference"] = [{"reference": reason_reference}]
         if klass == "IMP":
@@ -482,7 +469,7 @@ class _Chart:
     ) -> str:
         resource: dict[str, Any] = {
             "resourceType": "Condition",
-            "meta": _meta(),
+            "meta": synthetic_meta(),
             "clinicalStatus": {
                 "coding": [
                     {
@@ -506,7 +493,7 @@ class _Chart:
                     ]
                 }
             ],
-            "code": _concept(SNOMED, spec.code, spec.display, spec.text_fr),
+            "code": concept(SNOMED, spec.code, spec.display, spec.text_fr),
             "subject": {"reference": self.subject},
             "encounter": {"reference": encounter},
             "onsetDateTime": onset,
@@ -524,7 +511,7 @@ class _Chart:
         self._add(
             {
                 "resourceType": "AllergyIntolerance",
-                "meta": _meta(),
+                "meta": synthetic_meta(),
                 "clinicalStatus": {"coding": [{"system": _ALLERGY_CLINICAL, "code": "active", "display": "Active"}]},
                 "verificationStatus": {
                     "coding": [
@@ -538,14 +525,14 @@ class _Chart:
                 "type": spec.type,
                 "category": [spec.category],
                 "criticality": "high" if high or severity == "severe" else "low",
-                "code": _concept(SNOMED, spec.code, spec.display, spec.text_fr),
+                "code": concept(SNOMED, spec.code, spec.display, spec.text_fr),
                 "patient": {"reference": self.subject},
                 "encounter": {"reference": encounter},
                 "onsetDateTime": allergy.onset.isoformat(),
                 "recordedDate": when,
                 "reaction": [
                     {
-                        "manifestation": [_concept(SNOMED, reaction_code, reaction_display, reaction_fr)],
+                        "manifestation": [concept(SNOMED, reaction_code, reaction_display, reaction_fr)],
                         "severity": severity,
                     }
                 ],
@@ -576,7 +563,7 @@ class _Chart:
         }
         resource: dict[str, Any] = {
             "resourceType": "MedicationRequest",
-            "meta": _meta(),
+            "meta": synthetic_meta(),
             "status": status,
             "intent": "order",
             "medicationCodeableConcept": {
@@ -608,9 +595,9 @@ class _Chart:
         self._add(
             {
                 "resourceType": "Immunization",
-                "meta": _meta(),
+                "meta": synthetic_meta(),
                 "status": "completed",
-                "vaccineCode": _concept(CVX, spec.code, spec.display, spec.text_fr),
+                "vaccineCode": concept(CVX, spec.code, spec.display, spec.text_fr),
                 "patient": {"reference": self.subject},
                 "encounter": {"reference": encounter},
                 "occurrenceDateTime": when,
@@ -637,10 +624,10 @@ class _Chart:
             self._add(
                 {
                     "resourceType": "DiagnosticReport",
-                    "meta": _meta(),
+                    "meta": synthetic_meta(),
                     "status": "final",
                     "category": [{"coding": [{"system": _V2_0074, "code": "LAB", "display": "Laboratory"}]}],
-                    "code": _concept(LOINC, panel.code, panel.display, panel.text_fr),
+                    "code": concept(LOINC, panel.code, panel.display, panel.text_fr),
                     "subject": {"reference": self.subject},
                     "encounter": {"reference": encounter},
                     "effectiveDateTime": when,
@@ -674,7 +661,7 @@ class _Chart:
         return self._add(
             {
                 "resourceType": "Observation",
-                "meta": _meta(),
+                "meta": synthetic_meta(),
                 "status": "final",
                 "category": [
                     {
@@ -779,11 +766,35 @@ def _interpret(spec: LabSpec, value: float, low: float | None, high: float | Non
     return "N"
 
 
-def _concept(system: str, code: str, display: str, text: str) -> dict[str, Any]:
+def encounter_resource(
+    subject: str, kind: str, klass: str, start: str, end: str, reason: ConditionSpec | None = None
+) -> dict[str, Any]:
+    """A finished Encounter: the kind of visit (SNOMED CT, with its French text), the care setting, the period.
+
+    Callers add what depends on their story (reason reference, discharge, ``serviceProvider``).
+    """
+    code, display = _ENCOUNTER_TYPES[kind]
+    resource: dict[str, Any] = {
+        "resourceType": "Encounter",
+        "meta": synthetic_meta(),
+        "status": "finished",
+        "class": {"system": _V3_ACT, "code": klass, "display": _CLASS_DISPLAY[klass]},
+        "type": [{"coding": [{"system": SNOMED, "code": code, "display": display}], "text": ENCOUNTER_TEXT_FR[kind]}],
+        "subject": {"reference": subject},
+        "period": {"start": start, "end": end},
+    }
+    if reason is not None:
+        resource["reasonCode"] = [concept(SNOMED, reason.code, reason.display, reason.text_fr)]
+    return resource
+
+
+def concept(system: str, code: str, display: str, text: str) -> dict[str, Any]:
+    """A CodeableConcept: the terminology's coding, and the words a Quebec chart shows."""
     return {"coding": [{"system": system, "code": code, "display": display}], "text": text}
 
 
-def _meta() -> dict[str, Any]:
+def synthetic_meta() -> dict[str, Any]:
+    """The tag that marks a resource as synthetic test data (HTEST)."""
     return {"tag": [dict(HTEST_TAG)]}
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from dsn.security.users import User, get_user, patients_of
+from dsn.security.users import User, get_user, patients_of, user_caller
 from dsn.service.context import Caller
 from dsn.web.sessions import WebSession
 
@@ -22,17 +22,11 @@ def session_user(engine: Engine, session: WebSession) -> User | None:
 def caller_for(engine: Engine, session: WebSession, user: User) -> Caller:
     patients = patients_of(engine, user)
     scopes = tuple(s for s in session.scopes if not (s.startswith("patient/") and not session.patient))
-    return Caller(
-        kind="user",
-        subject=user.id,
-        display=user.display_name,
-        role=user.role,
-        scopes=scopes,
-        organization=user.organization_id,
-        region=user.region_code,
+    return user_caller(
+        user,
         patients=patients,
+        scopes=scopes,
         launch_patient=session.patient,
         client_id=session.client_id,
-        fhir_user=user.fhir_user,
         token_id=f"web-{session.id[:24]}",
     )

@@ -30,6 +30,7 @@ from dsn.service.break_glass import REASONS
 from dsn.service.context import RequestContext
 from dsn.service.records import RecordService
 from dsn.store.audit_schema import audit_log
+from dsn.web.privacy.access import require_audit_reader
 from dsn.web.privacy.events import EventRow, next_cursor, rows_of
 
 OPENING = "break-glass"
@@ -185,8 +186,9 @@ def review_all(service: RecordService, ctx: RequestContext, seqs: list[int], dec
     The service judges one record at a time, so the whole list is refused before any review
     is written when one of its records is not a break-the-glass access: that record goes to
     the service first, which refuses it (404) and audits the refusal. A caller who may not
-    review is refused (403) by the first call, whatever the list holds.
+    read the audit log is refused (403, audited) before the list is looked at.
     """
+    require_audit_reader(service, ctx, "review")  # the policy first, before the log is even looked at
     flagged = _break_glass(service, seqs)
     refused = [seq for seq in seqs if seq not in flagged]
     for seq in refused + [seq for seq in seqs if seq in flagged]:
